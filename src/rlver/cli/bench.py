@@ -1,0 +1,121 @@
+"""``rlver bench``: the Sentient Benchmark of one policy over a set of profiles."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from rlver.cli._common import cli_errors, console
+from rlver.cli._specs import POLICY_SPECS, SIMULATOR_SPECS, EndpointOptions, make_policy, make_simulator
+from rlver.simulator.presets import PRESETS, get_preset
+
+__all__ = ["register", "bench_app", "print_summary"]
+
+bench_app = typer.Typer(
+    help="Sentient Benchmark: run a policy against simulated users (score / success / failure).",
+    invoke_without_command=True,
+    no_args_is_help=False,
+)
+
+
+def print_summary(summary: dict, title: str = "Sentient Benchmark") -> None:
+    table = Table(title=title, show_header=True, header_style="bold")
+    for col in ("score", "success", "failure", "n", "errors", "mean_turns"):
+        table.add_column(col, justify="right")
+    table.add_row(*(str(summary.get(c)) for c in ("score", "success", "failure", "n", "errors", "mean_turns")))
+    console.print(table)
+    console.print(
+        f"policy [bold]{summary['policy']}[/]  simulator [bold]{summary['simulator']}[/]  preset [bold]{summary['preset']}[/]",
+        highlight=False,
+    )
+
+
+@bench_app.callback()
+@cli_errors
+def bench(
+    ctx: typer.Context,
+    profiles: Optional[str] = typer.Option(None, help="Profiles: a JSONL/YAML path, builtin:test or builtin:train."),
+    policy: str = typer.Option("reference:random", help=f"Policy spec: {POLICY_SPECS}."),
+    policy_base_url: Optional[str] = typer.Option(None, help="Base URL of the policy's OpenAI-compatible endpoint."),
+    policy_key_env: str = typer.Option("OPENAI_API_KEY", help="Env var holding the policy endpoint's API key."),
+    simulator: str = typer.Option("offline", help=f"Simulator spec: {SIMULATOR_SPECS}."),
+    simulator_base_url: Optional[str] = typer.Option(None, help="Base URL of the simulator's endpoint."),
+    simulator_key_env: str = typer.Option("OPENAI_API_KEY", help="Env var holding the simulator endpoint's API key."),
+    preset: str = typer.Option("sage", help=f"Simulator preset: {', '.join(PRESETS)}."),
+    out: Optional[Path] = typer.Option(None, help="Output directory (dialogues.jsonl, summary.json); rerun to resume."),
+    concurrency: int = typer.Option(16, min=1, help="Dialogues run at once."),
+    limit: Optional[int] = typer.Option(None, min=1, help="Only the first N profiles."),
+    seed: int = typer.Option(0, help="Simulator / policy seed."),
+    think: bool = typer.Option(False, "--think", help="Think-then-say mode for the policy."),
+    system_prompt: Optional[str] = typer.Option(None, help="Policy system prompt (default: rlver's)."),
+    language: Optional[str] = typer.Option(None, help="Simulator prompt language (en|zh); default: the profile's."),
+    cache_dir: Optional[Path] = typer.Option(None, help="Cache simulator responses here (reruns are free)."),
+) -> None:
+    """Run the benchmark: `rlver bench --profiles builtin:test --policy reference:oracle --out runs/b`."""
+    if ctx.invoked_subcommand is not None:
+        return
+    if profiles is None or out is None:
+        raise typer.BadParameter("--profiles and --out are required (or use a sub-command: see --help)")
+    from rlver.bench.sentient import BenchConfig, run_benchmark
+    from rlver.profiles.io import load_profiles
+
+    profile_list = load_profiles(profiles)
+    if limit is not None:
+        profile_list = profile_list[:limit]
+    preset_obj = get_preset(preset)
+    policy_obj = make_policy(
+        policy, EndpointOptions(base_url=policy_base_url, api_key_env=policy_key_env, seed=seed), seed=seed
+    )
+    sim_options = EndpointOptions(
+        base_url=simulator_base_url,
+        api_key_env=simulator_key_env,
+        seed=seed,
+        cache_dir=str(cache_dir) if cache_dir else None,
+    )
+    simulator_obj = make_simulator(simulator, sim_options, language=language)
+    config = BenchConfig(
+        preset=preset_obj,
+        concurrency=concurrency,
+        seed=seed,
+        think=think,
+        system_prompt=system_prompt,
+        profiles_source=profiles,
+    )
+    with Progress(
+        TextColumn("[bold]bench[/]"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[score]}"),
+        TimeElapsedColumn(), console=console, transient=False,
+    ) as progress:
+        task = progress.add_task("bench", total=len(profile_list), score="")
+        finals: list[int] = []
+
+        def on_resume(done: int, total: int) -> None:
+            progress.update(task, advance=done)
+            progress.console.print(f"resuming: {done}/{total} dialogues already finished in {out}")
+
+        def on_episode(episode) -> None:
+            if episode.final_emotion is not None:
+                finals.append(episode.final_emotion)
+            mean = sum(finals) / len(finals) if finals else 0.0
+            progress.update(task, advance=1, score=f"mean emotion {mean:.1f}")
+
+        summary = asyncio.run(
+            run_benchmark(profile_list, policy_obj, simulator_obj, config, out, on_episode=on_episode, on_resume=on_resume)
+        )
+    print_summary(summary)
+    console.print(f"wrote {out / 'dialogues.jsonl'} and {out / 'summary.json'}", highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    try:  # `bench compare` and `bench import-sage` live with the analyses
+        from rlver.cli.analyze import register_bench
+    except ModuleNotFoundError as exc:
+        if exc.name != "rlver.cli.analyze":
+            raise
+    else:
+        register_bench(bench_app)
+    app.add_typer(bench_app, name="bench")
