@@ -1,0 +1,311 @@
+"""Token-exact Hugging Face policy: batched sampling that extends each dialogue's TokenTrace in place.
+
+The trace is never rebuilt from text. Turn 1 renders the messages with the chat template (plus the
+generation prompt); every later turn appends only the template's *delta* for the new user message
+(the suffix after the previous end-of-turn token, the user turn, the generation prompt), then the
+sampled ids exactly as sampled. So ``trace.ids`` is always ``previous ids + delta + sampled ids``
+and ``mask`` is 1 exactly on sampled ids. See docs/hf-policy.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence
+
+import torch
+from transformers import GenerationConfig, LogitsProcessor, LogitsProcessorList
+
+from rlver.errors import ConfigError, PolicyError
+from rlver.llm.types import Message
+from rlver.policy.base import PolicyRequest, TokenTrace
+from rlver.policy.think import THINK_CLOSE, THINK_OPEN
+
+__all__ = ["GenerationSettings", "HFPolicy", "render_ids", "turn_delta_ids"]
+
+_PLACEHOLDER = "x"
+"""Content of earlier turns when rendering a delta: only the new user message's text matters."""
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    """How the policy samples one turn."""
+
+    temperature: float = 1.0
+    """Sampling temperature; 0 = greedy. Log-probs are taken under this temperature (1 when greedy)."""
+    top_p: float = 1.0
+    """Nucleus sampling mass. Log-probs ignore the nucleus cut (they are log_softmax(logits / T))."""
+    max_new_tokens: int = 256
+    """Most tokens sampled per turn. A reply cut here gets the end-of-turn id appended with mask 0."""
+    max_context_tokens: int | None = None
+    """Longest trace allowed (``None`` = the model's ``max_position_embeddings``). A turn's sampling
+    budget shrinks so the trace never exceeds it; a dialogue with no room left raises PolicyError."""
+    seed: int | None = 0
+    """Call ``k`` of a policy seeds torch with ``seed + k`` (global RNG state is restored afterwards),
+    so a seeded rollout is reproducible on one device. ``None`` = unseeded."""
+    batch_size: int = 64
+    """Most sequences in one ``model.generate`` call; larger requests are split into chunks."""
+
+    def __post_init__(self) -> None:
+        if self.temperature < 0:
+            raise ConfigError(f"temperature must be >= 0, got {self.temperature}")
+        if not 0 < self.top_p <= 1:
+            raise ConfigError(f"top_p must be in (0, 1], got {self.top_p}")
+        if self.max_new_tokens < 1:
+            raise ConfigError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
+        if self.max_context_tokens is not None and self.max_context_tokens < 2:
+            raise ConfigError(f"max_context_tokens must be >= 2, got {self.max_context_tokens}")
+        if self.batch_size < 1:
+            raise ConfigError(f"batch_size must be >= 1, got {self.batch_size}")
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature == 0
+
+
+def render_ids(tokenizer, messages: Sequence[Message], *, generation_prompt: bool) -> list[int]:
+    """Token ids of ``messages`` rendered by the tokenizer's chat template."""
+    encoded = tokenizer.apply_chat_template(
+        [m.to_dict() for m in messages],
+        tokenize=True,
+        add_generation_prompt=generation_prompt,
+        return_dict=True,
+    )
+    return [int(i) for i in encoded["input_ids"]]
+
+
+def turn_delta_ids(tokenizer, messages: Sequence[Message], end_of_turn_ids: set[int]) -> list[int]:
+    """Ids the template adds after the previous assistant turn's end-of-turn token.
+
+    That is: any template suffix after the end-of-turn token (ChatML: ``\\n``), the new user turn
+    (``messages[-1]``) and the generation prompt. Earlier turns are rendered with placeholder
+    content, so only the new message's text is tokenised and the delta is the same whatever the
+    policy sampled before.
+    """
+    if len(messages) < 2 or messages[-1].role != "user" or messages[-2].role != "assistant":
+        raise PolicyError("a later turn needs messages ending with an assistant message and a new user message")
+    skeleton = [m if m.role == "system" else Message(m.role, _PLACEHOLDER) for m in messages[:-1]]
+    before = render_ids(tokenizer, skeleton, generation_prompt=False)
+    after = render_ids(tokenizer, [*skeleton, messages[-1]], generation_prompt=True)
+    ends = [i for i, token in enumerate(before) if token in end_of_turn_ids]
+    if not ends:
+        raise PolicyError("the chat template does not close assistant turns with an end-of-turn token")
+    end = ends[-1]
+    if after[: end + 1] != before[: end + 1]:
+        raise PolicyError("the chat template re-renders earlier turns when a message is added; "
+                          "token-exact multi-turn traces need an append-only template")
+    return after[end + 1 :]
+
+
+class _SampledLogProbs(LogitsProcessor):
+    """Records log_softmax(logits / T) of each sampled token, holding one (B, V) step at a time.
+
+    ``generate`` runs custom processors before its temperature/top-p warpers, so ``scores`` are the
+    model's raw logits here. Step k's token only appears in ``input_ids`` at step k + 1, hence the
+    one-step lag and :meth:`finish`.
+    """
+
+    def __init__(self, temperature: float) -> None:
+        self.temperature = temperature
+        self.steps: list[torch.Tensor] = []  # each (B,)
+        self._pending: torch.Tensor | None = None  # (B, V)
+
+    def _take(self, tokens: torch.Tensor) -> None:
+        if self._pending is not None:
+            self.steps.append(self._pending.gather(-1, tokens.unsqueeze(-1)).squeeze(-1))  # (B,)
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        self._take(input_ids[:, -1])
+        self._pending = torch.log_softmax(scores.float() / self.temperature, dim=-1)  # (B, V) log pi_T(.|s)
+        return scores
+
+    def finish(self, last_tokens: torch.Tensor) -> torch.Tensor:
+        self._take(last_tokens)
+        self._pending = None
+        return torch.stack(self.steps, dim=1)  # (B, N)
+
+
+@dataclass
+class _Sampled:
+    ids: list[int]
+    logprobs: list[float]
+    ended: bool
+    """True if the model sampled an end-of-turn token (it is the last id)."""
+
+
+class HFPolicy:
+    """A transformers causal LM as a token-exact :class:`~rlver.policy.base.Policy`.
+
+    The model object is shared, not copied: a trainer updating it changes what is sampled next.
+    """
+
+    token_exact = True
+
+    def __init__(
+        self,
+        model,
+        tokenizer,
+        settings: GenerationSettings | None = None,
+        *,
+        name: str = "hf",
+        end_of_turn_ids: Sequence[int] | None = None,
+    ) -> None:
+        if tokenizer.chat_template is None:
+            raise ConfigError("the tokenizer has no chat template")
+        if tokenizer.eos_token_id is None:
+            raise ConfigError("the tokenizer has no eos token (the end-of-turn token)")
+        self.name = name
+        self.model = model
+        self.tokenizer = tokenizer
+        self.settings = settings or GenerationSettings()
+        self.eos_id = int(tokenizer.eos_token_id)
+        self.end_of_turn_ids = {self.eos_id, *(end_of_turn_ids or ()), *_config_eos_ids(model)}
+        self.pad_id = int(tokenizer.pad_token_id) if tokenizer.pad_token_id is not None else self.eos_id
+        self.max_context_tokens = self.settings.max_context_tokens or int(
+            getattr(model.config, "max_position_embeddings", 0) or 32768
+        )
+        think_ids = {tokenizer.convert_tokens_to_ids(t) for t in (THINK_OPEN, THINK_CLOSE)}
+        special = {int(i) for i, t in tokenizer.added_tokens_decoder.items() if t.special}
+        self._hidden_ids = (special | set(tokenizer.all_special_ids)) - think_ids
+        self._calls = 0
+        self._lock = threading.Lock()
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        path: str | Path,
+        settings: GenerationSettings | None = None,
+        *,
+        device: str | torch.device | None = None,
+        dtype: str | torch.dtype | None = None,
+        name: str | None = None,
+    ) -> "HFPolicy":
+        """Load a local ``save_pretrained`` directory (safetensors only; no hub download)."""
+        from rlver.models.loading import load_pretrained
+
+        model, tokenizer = load_pretrained(path, device=device, dtype=dtype)
+        return cls(model, tokenizer, settings, name=name or f"hf:{path}")
+
+    # -- prompts ---------------------------------------------------------------------------------
+
+    def prompt_delta(self, request: PolicyRequest) -> list[int]:
+        """Ids to feed before sampling: the full render on turn 1, the template delta afterwards."""
+        trace = request.trace
+        if trace is None or len(trace) == 0:
+            return render_ids(self.tokenizer, request.messages, generation_prompt=True)
+        if trace.ids[-1] not in self.end_of_turn_ids:
+            raise PolicyError(f"dialogue {request.key}: trace does not end with an end-of-turn token")
+        return turn_delta_ids(self.tokenizer, request.messages, self.end_of_turn_ids)
+
+    def decode(self, ids: Sequence[int]) -> str:
+        """Reply text: special tokens dropped, ``<think>``/``</think>`` kept."""
+        return self.tokenizer.decode([i for i in ids if i not in self._hidden_ids], skip_special_tokens=False)
+
+    # -- generation ------------------------------------------------------------------------------
+
+    async def generate(self, requests: Sequence[PolicyRequest]) -> list[str]:
+        if not requests:
+            return []
+        deltas = [self.prompt_delta(r) for r in requests]
+        prompts = [(r.trace.ids if r.trace is not None else []) + d for r, d in zip(requests, deltas)]
+        budgets = []
+        for request, prompt in zip(requests, prompts):
+            # Reserve one position for the end-of-turn id appended when a reply is cut.
+            room = self.max_context_tokens - len(prompt) - 1
+            if room < 1:
+                raise PolicyError(
+                    f"dialogue {request.key}: {len(prompt)} context tokens leave no room under "
+                    f"max_context_tokens={self.max_context_tokens}; raise it or lower the turn limit"
+                )
+            budgets.append(min(room, self.settings.max_new_tokens))
+        sampled = await asyncio.to_thread(self._generate_sync, prompts, budgets)
+        texts = []
+        for request, delta, out in zip(requests, deltas, sampled):
+            if request.trace is not None:
+                request.trace.extend(delta, sampled=False)
+                request.trace.extend(out.ids, sampled=True, logprobs=out.logprobs)
+                if not out.ended:
+                    request.trace.extend([self.eos_id], sampled=False)
+            texts.append(self.decode(out.ids))
+        return texts
+
+    def _generate_sync(self, prompts: list[list[int]], budgets: list[int]) -> list[_Sampled]:
+        device = self.model.device
+        rng_devices = [device.index if device.index is not None else 0] if device.type == "cuda" else []
+        # Shortest prompts together: less left padding per chunk.
+        order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
+        results: dict[int, _Sampled] = {}
+        with self._lock:
+            call, self._calls = self._calls, self._calls + 1
+            was_training = self.model.training
+            self.model.eval()
+            try:
+                with torch.random.fork_rng(devices=rng_devices), torch.inference_mode():
+                    if self.settings.seed is not None:
+                        torch.manual_seed(self.settings.seed + call)
+                    size = self.settings.batch_size
+                    for start in range(0, len(order), size):
+                        chunk = order[start : start + size]
+                        outs = self._generate_chunk([prompts[i] for i in chunk], [budgets[i] for i in chunk])
+                        results.update(zip(chunk, outs))
+            except (RuntimeError, ValueError) as exc:
+                raise PolicyError(f"generation failed: {exc}") from exc
+            finally:
+                self.model.train(was_training)
+        return [results[i] for i in range(len(prompts))]
+
+    def _generate_chunk(self, prompts: list[list[int]], budgets: list[int]) -> list[_Sampled]:
+        device = self.model.device
+        width = max(len(p) for p in prompts)
+        input_ids = torch.full((len(prompts), width), self.pad_id, dtype=torch.long)  # (B, T)
+        attention_mask = torch.zeros((len(prompts), width), dtype=torch.long)  # (B, T)
+        for row, prompt in enumerate(prompts):
+            input_ids[row, width - len(prompt) :] = torch.tensor(prompt, dtype=torch.long)
+            attention_mask[row, width - len(prompt) :] = 1
+        settings = self.settings
+        recorder = _SampledLogProbs(1.0 if settings.greedy else settings.temperature)
+        config = GenerationConfig(
+            max_new_tokens=max(budgets),
+            do_sample=not settings.greedy,
+            temperature=1.0 if settings.greedy else settings.temperature,
+            top_p=settings.top_p,
+            # Neutralise knobs a checkpoint's generation_config.json may set: they would change the
+            # sampling distribution away from the one the log-probs describe.
+            top_k=0,
+            min_p=0.0,
+            typical_p=1.0,
+            repetition_penalty=1.0,
+            no_repeat_ngram_size=0,
+            num_beams=1,
+            eos_token_id=sorted(self.end_of_turn_ids),
+            pad_token_id=self.pad_id,
+            use_cache=True,
+            return_dict_in_generate=True,
+        )
+        out = self.model.generate(
+            input_ids=input_ids.to(device),
+            attention_mask=attention_mask.to(device),
+            generation_config=config,
+            logits_processor=LogitsProcessorList([recorder]),
+        )
+        new_ids = out.sequences[:, width:]  # (B, N)
+        logprobs = recorder.finish(new_ids[:, -1])  # (B, N)
+        new_ids, logprobs = new_ids.tolist(), logprobs.tolist()
+        results = []
+        for row, budget in enumerate(budgets):
+            ids = new_ids[row][:budget]
+            stop = next((k for k, token in enumerate(ids) if token in self.end_of_turn_ids), None)
+            end = len(ids) if stop is None else stop + 1
+            results.append(_Sampled(ids=ids[:end], logprobs=logprobs[row][:end], ended=stop is not None))
+        return results
+
+
+def _config_eos_ids(model) -> list[int]:
+    """End-of-turn ids a checkpoint declares in its generation config (int or list)."""
+    generation_config = getattr(model, "generation_config", None)
+    value = getattr(generation_config, "eos_token_id", None)
+    if value is None:
+        return []
+    return [int(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
