@@ -1,0 +1,416 @@
+"""Async client for OpenAI-compatible ``/chat/completions`` endpoints (vLLM, SGLang, Ollama, OpenAI, DeepSeek).
+
+One :class:`OpenAIChatClient` serves many dialogues at once: requests are bounded by a semaphore,
+each attempt has a timeout, transient failures (connection errors, timeouts, 408/409/429, 5xx,
+malformed bodies) are retried a bounded number of times with capped exponential backoff, and a
+``Retry-After`` header on 429/503 is honoured. Anything else fails at once with one
+:class:`LLMError` line naming the endpoint, model, attempts and last error.
+
+The API key is read from the environment variable named in :class:`ClientConfig` at request time;
+it is sent only in the ``Authorization`` header and scrubbed from every message this module
+produces (exceptions and logs), so it never reaches a transcript.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import logging
+import os
+import random
+import time
+from dataclasses import asdict, dataclass, field, fields, replace
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Awaitable, Callable, Mapping, Sequence
+
+import httpx
+
+from rlver.errors import ConfigError, LLMError
+from rlver.llm.cache import ResponseCache, fingerprint_key, redact_url, request_fingerprint
+from rlver.llm.types import Message, SamplingParams
+
+__all__ = ["ClientConfig", "ClientStats", "OpenAIChatClient", "backoff_delay", "parse_retry_after"]
+
+logger = logging.getLogger(__name__)
+
+SleepFn = Callable[[float], Awaitable[None]]
+
+_RETRY_STATUSES = frozenset({408, 409, 429})
+_RETRY_AFTER_STATUSES = frozenset({429, 503})
+_RESERVED_BODY_KEYS = frozenset({"model", "messages", "stream", "temperature", "seed", "max_tokens", "top_p", "stop"})
+_MAX_DETAIL = 300
+"""Characters of a server's error text kept in an LLMError (bodies can be whole HTML pages)."""
+
+
+@dataclass(frozen=True)
+class ClientConfig:
+    """Where and how to call one OpenAI-compatible chat endpoint. Holds no secret."""
+
+    base_url: str
+    """API root including the version path, e.g. ``http://localhost:8000/v1``; ``/chat/completions`` is appended."""
+    model: str
+    """Model name sent in every request (e.g. ``deepseek-chat``, ``Qwen/Qwen2.5-7B-Instruct``)."""
+    api_key_env: str | None = "OPENAI_API_KEY"
+    """Name of the environment variable holding the API key. Unset/empty variable or ``None``: no
+    ``Authorization`` header (local servers need none). The key itself is never stored here."""
+    timeout: float = 120.0
+    """Seconds allowed for each phase of one attempt (connect, write, read between bytes, pool)."""
+    max_concurrency: int = 32
+    """HTTP requests in flight at once for this client (an ``asyncio.Semaphore``)."""
+    max_retries: int = 4
+    """Retries after the first attempt; a call makes at most ``max_retries + 1`` attempts."""
+    backoff_base: float = 1.0
+    """Delay before the first retry in seconds; doubles for each further retry."""
+    backoff_max: float = 30.0
+    """Cap on any single delay, including one asked for by a ``Retry-After`` header."""
+    jitter: float = 0.1
+    """Fraction of a backoff delay removed at random (0 = exact delays), so that many dialogues
+    that failed together do not retry in lockstep."""
+    jitter_seed: int | None = 0
+    """Seed of the jitter generator (``None``: seeded from the OS)."""
+    sampling: SamplingParams = field(default_factory=SamplingParams)
+    """Sampling used when ``chat`` is called without ``params`` (default: greedy, seed 0)."""
+    cache_dir: str | Path | None = None
+    """Directory of the response cache (deterministic mode); ``None`` disables caching."""
+    extra_body: Mapping[str, Any] = field(default_factory=dict)
+    """Extra JSON fields merged into every request body, e.g. ``{"top_k": 20}`` for vLLM or
+    ``{"chat_template_kwargs": {"enable_thinking": False}}``. Part of the cache key. May not set
+    fields the client owns (model, messages, stream, and the :class:`SamplingParams` fields)."""
+
+    def __post_init__(self) -> None:
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ConfigError(f"base_url must start with http:// or https://, got {redact_url(self.base_url)!r}")
+        if not self.model:
+            raise ConfigError("model must be a non-empty string")
+        if self.timeout <= 0:
+            raise ConfigError(f"timeout must be > 0 seconds, got {self.timeout}")
+        if self.max_concurrency < 1:
+            raise ConfigError(f"max_concurrency must be >= 1, got {self.max_concurrency}")
+        if self.max_retries < 0:
+            raise ConfigError(f"max_retries must be >= 0, got {self.max_retries}")
+        if self.backoff_base < 0 or self.backoff_max < 0:
+            raise ConfigError("backoff_base and backoff_max must be >= 0")
+        if not 0.0 <= self.jitter <= 1.0:
+            raise ConfigError(f"jitter must be in [0, 1], got {self.jitter}")
+        clash = sorted(_RESERVED_BODY_KEYS & set(self.extra_body))
+        if clash:
+            raise ConfigError(f"extra_body may not set {', '.join(clash)}; use ClientConfig/SamplingParams fields")
+        try:
+            json.dumps(dict(self.extra_body))
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"extra_body must be JSON-serialisable: {exc}") from None
+        # Freeze a private copy so the caller's dict can neither be mutated through us nor mutate us.
+        object.__setattr__(self, "extra_body", MappingProxyType(json.loads(json.dumps(dict(self.extra_body)))))
+
+    def __repr__(self) -> str:
+        # base_url may carry credentials (https://user:pass@host); show it redacted.
+        shown = {f.name: getattr(self, f.name) for f in fields(self)}
+        shown["base_url"] = redact_url(self.base_url)
+        shown["extra_body"] = dict(self.extra_body)
+        return f"ClientConfig({', '.join(f'{k}={v!r}' for k, v in shown.items())})"
+
+    @property
+    def endpoint(self) -> str:
+        """The full completions URL without credentials; safe to log."""
+        return redact_url(self.base_url) + "/chat/completions"
+
+
+@dataclass
+class ClientStats:
+    """Counters of one client, for logs (``llm/requests``, ``llm/cache_hits``, …)."""
+
+    calls: int = 0
+    """``chat`` calls made (cache hits included)."""
+    requests: int = 0
+    """HTTP attempts sent (retries included)."""
+    retries: int = 0
+    """Attempts that were retried after a transient failure."""
+    failures: int = 0
+    """Calls that ended in an :class:`LLMError`."""
+    cache_hits: int = 0
+    cache_misses: int = 0
+
+    def to_dict(self, prefix: str = "llm/") -> dict[str, int]:
+        return {f"{prefix}{k}": v for k, v in asdict(self).items()}
+
+
+def backoff_delay(retry: int, base: float, cap: float, jitter: float = 0.0, u: float = 0.0) -> float:
+    """Seconds to wait before retry number ``retry`` (1-based): capped exponential, minus jitter.
+
+    delay = min(cap, base * 2**(retry-1)) * (1 - jitter * u),  u in [0, 1)   ("equal jitter", never above cap)
+
+    >>> [backoff_delay(r, 0.5, 3.0) for r in (1, 2, 3, 4, 5)]
+    [0.5, 1.0, 2.0, 3.0, 3.0]
+    """
+    exponential = base * (2.0 ** min(retry - 1, 62))  # min(): no float overflow for absurd counts
+    return min(cap, exponential) * (1.0 - jitter * u)
+
+
+def parse_retry_after(value: str | None, now: float) -> float | None:
+    """Seconds asked for by a ``Retry-After`` header (delta-seconds or HTTP-date), or ``None``.
+
+    >>> parse_retry_after("7", now=0.0)
+    7.0
+    >>> parse_retry_after("Thu, 01 Jan 1970 00:00:30 GMT", now=10.0)
+    20.0
+    """
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when is None:
+            return None
+        seconds = when.timestamp() - now
+    if seconds != seconds:  # NaN
+        return None
+    return max(0.0, seconds)
+
+
+class _Transient(Exception):
+    """One attempt failed in a way worth retrying; ``retry_after`` is the server's wish, if any."""
+
+    def __init__(self, detail: str, retry_after: float | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.retry_after = retry_after
+
+
+class _Fatal(Exception):
+    """One attempt failed in a way that retrying cannot fix (bad request, auth, not found)."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(detail)
+        self.detail = detail
+
+
+class OpenAIChatClient:
+    """Implements :class:`rlver.llm.types.ChatClient` over HTTP. Use ``async with`` or ``aclose()``.
+
+        async with OpenAIChatClient(base_url="http://localhost:8000/v1", model="qwen") as client:
+            text = await client.chat([Message("user", "hi")])
+
+    ``config`` may be given whole, or field by field as keyword arguments (which override it).
+    ``sleep`` is awaited for every backoff delay (tests inject a recorder); ``transport`` replaces
+    httpx's network transport.
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig | None = None,
+        *,
+        sleep: SleepFn = asyncio.sleep,
+        transport: httpx.AsyncBaseTransport | None = None,
+        **overrides: Any,
+    ) -> None:
+        unknown = set(overrides) - {f.name for f in fields(ClientConfig)}
+        if unknown:
+            raise TypeError(f"unknown ClientConfig field(s): {', '.join(sorted(unknown))}")
+        if config is None:
+            config = ClientConfig(**overrides)
+        elif overrides:
+            config = replace(config, **overrides)
+        self.config = config
+        self.model = config.model
+        self.stats = ClientStats()
+        self.cache = None if config.cache_dir is None else ResponseCache(config.cache_dir)
+        self._sleep = sleep
+        self._transport = transport
+        self._rng = random.Random(config.jitter_seed)
+        self._http: httpx.AsyncClient | None = None
+        self._semaphore: asyncio.Semaphore | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def __repr__(self) -> str:
+        return f"OpenAIChatClient(endpoint={self.config.endpoint!r}, model={self.model!r})"
+
+    async def __aenter__(self) -> "OpenAIChatClient":
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the HTTP connections. The client can be used again afterwards (it reconnects)."""
+        http, loop = self._http, self._loop
+        self._http, self._semaphore, self._loop = None, None, None
+        # Connections opened on another (finished) loop cannot be closed from this one; drop them.
+        if http is not None and loop is asyncio.get_running_loop():
+            await http.aclose()
+
+    async def chat(self, messages: Sequence[Message], params: SamplingParams | None = None) -> str:
+        """The assistant's reply to ``messages``. Raises :class:`LLMError` after bounded retries."""
+        params = params or self.config.sampling
+        self.stats.calls += 1
+        key = fingerprint = None
+        if self.cache is not None:
+            fingerprint = request_fingerprint(
+                self.config.base_url, self.model, messages, params, self.config.extra_body
+            )
+            key = fingerprint_key(fingerprint)
+            cached = self.cache.get(key)
+            if cached is not None:
+                self.stats.cache_hits += 1
+                return cached
+            self.stats.cache_misses += 1
+        text = await self._complete(self._body(messages, params))
+        if self.cache is not None and key is not None and fingerprint is not None:
+            self.cache.put(key, text, fingerprint)
+        return text
+
+    # -- one call: bounded attempts -------------------------------------------------------------
+
+    async def _complete(self, body: dict[str, Any]) -> str:
+        cfg = self.config
+        attempts = cfg.max_retries + 1
+        last = "no attempt made"
+        for attempt in range(1, attempts + 1):
+            try:
+                return await self._attempt(body)
+            except _Fatal as exc:
+                self.stats.failures += 1
+                raise LLMError(self._failure_line(attempt, exc.detail)) from None
+            except _Transient as exc:
+                last = exc.detail
+                if attempt == attempts:
+                    break
+                delay = self._retry_delay(attempt, exc.retry_after)
+                self.stats.retries += 1
+                logger.warning(
+                    "%s model=%s attempt %d/%d failed (%s); retrying in %.2fs",
+                    cfg.endpoint, self.model, attempt, attempts, self._scrub(last), delay,
+                )
+                await self._sleep(delay)
+        self.stats.failures += 1
+        raise LLMError(self._failure_line(attempts, last))
+
+    def _retry_delay(self, retry: int, retry_after: float | None) -> float:
+        cfg = self.config
+        if retry_after is not None:
+            return min(retry_after, cfg.backoff_max)
+        return backoff_delay(retry, cfg.backoff_base, cfg.backoff_max, cfg.jitter, self._rng.random())
+
+    async def _attempt(self, body: dict[str, Any]) -> str:
+        http, semaphore = self._bind_to_loop()
+        async with semaphore:
+            self.stats.requests += 1
+            try:
+                response = await http.post("chat/completions", json=body, headers=self._auth_headers())
+            except httpx.UnsupportedProtocol as exc:
+                raise _Fatal(f"unsupported URL: {exc}") from None
+            except httpx.TimeoutException as exc:
+                raise _Transient(f"timeout after {self.config.timeout:g}s ({type(exc).__name__})") from None
+            except httpx.TransportError as exc:
+                raise _Transient(f"{type(exc).__name__}: {exc}") from None
+        status = response.status_code
+        if not response.is_success:
+            detail = f"HTTP {status}: {_error_text(response)}"
+            if status in _RETRY_STATUSES or status >= 500:
+                retry_after = None
+                if status in _RETRY_AFTER_STATUSES:
+                    retry_after = parse_retry_after(response.headers.get("retry-after"), time.time())
+                raise _Transient(detail, retry_after)
+            if status in (401, 403):
+                detail += f" (check the API key in ${self.config.api_key_env})" if self.config.api_key_env else ""
+            raise _Fatal(detail)
+        return _reply_text(response)
+
+    def _bind_to_loop(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
+        """The HTTP client and semaphore of the running loop, created on first use in that loop."""
+        loop = asyncio.get_running_loop()
+        if self._http is None or self._semaphore is None or self._loop is not loop:
+            # A client left over from a finished loop cannot be closed from this one; drop it.
+            cfg = self.config
+            self._loop = loop
+            self._semaphore = asyncio.Semaphore(cfg.max_concurrency)
+            self._http = httpx.AsyncClient(
+                base_url=redact_url(cfg.base_url) + "/",
+                timeout=httpx.Timeout(cfg.timeout),
+                limits=httpx.Limits(max_connections=cfg.max_concurrency, max_keepalive_connections=cfg.max_concurrency),
+                headers={"User-Agent": "rlver"},
+                transport=self._transport,
+            )
+        return self._http, self._semaphore
+
+    def _body(self, messages: Sequence[Message], params: SamplingParams) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": [m.to_dict() for m in messages],
+            "temperature": params.temperature,
+            "stream": False,
+        }
+        if params.seed is not None:
+            body["seed"] = params.seed
+        if params.max_tokens is not None:
+            body["max_tokens"] = params.max_tokens
+        if params.top_p is not None:
+            body["top_p"] = params.top_p
+        if params.stop:
+            body["stop"] = list(params.stop)
+        body.update(self.config.extra_body)
+        return body
+
+    def _api_key(self) -> str | None:
+        name = self.config.api_key_env
+        return (os.environ.get(name) or None) if name else None
+
+    def _auth_headers(self) -> dict[str, str]:
+        key = self._api_key()
+        return {"Authorization": f"Bearer {key}"} if key else {}
+
+    def _scrub(self, text: str) -> str:
+        """``text`` on one line, with the API key (if any) replaced; servers sometimes echo it."""
+        key = self._api_key()
+        if key:
+            text = text.replace(key, "***")
+        return " ".join(text.split())
+
+    def _failure_line(self, attempts: int, last: str) -> str:
+        return (
+            f"{self.config.endpoint} model={self.model} failed after {attempts} "
+            f"attempt{'s' if attempts != 1 else ''}: {self._scrub(last)}"
+        )
+
+
+def _error_text(response: httpx.Response) -> str:
+    """The server's error message (OpenAI ``{"error": {"message": …}}`` or raw text), shortened."""
+    text = response.text
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        error = data.get("error")
+        if isinstance(error, dict) and isinstance(error.get("message"), str):
+            text = error["message"]
+        elif isinstance(error, str):
+            text = error
+        elif isinstance(data.get("message"), str):
+            text = data["message"]
+    text = " ".join(text.split())
+    return text[:_MAX_DETAIL] + ("…" if len(text) > _MAX_DETAIL else "") if text else "(empty body)"
+
+
+def _reply_text(response: httpx.Response) -> str:
+    """``choices[0].message.content`` of a 200 answer; a malformed answer is a transient failure."""
+    try:
+        data = response.json()
+    except ValueError:
+        raise _Transient(f"malformed response: body is not JSON ({_error_text(response)})") from None
+    choices = data.get("choices") if isinstance(data, dict) else None
+    if not isinstance(choices, list) or not choices:
+        hint = f" ({_error_text(response)})" if isinstance(data, dict) and "error" in data else ""
+        raise _Transient(f"malformed response: no choices{hint}")
+    first = choices[0]
+    message = first.get("message") if isinstance(first, dict) else None
+    content = message.get("content") if isinstance(message, dict) else None
+    if not isinstance(content, str):
+        raise _Transient("malformed response: choices[0].message.content missing")
+    return content
