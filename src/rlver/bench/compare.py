@@ -1,0 +1,219 @@
+"""Leaderboard: rank benchmark outputs that were produced under the same simulator and preset.
+
+A benchmark directory holds ``summary.json`` and ``dialogues.jsonl`` (see :mod:`rlver.bench.sentient`).
+Scores move a lot with the simulator model (SAGE: Claude 3.7 scores 54.8 with DeepSeek-V3 as the
+simulator and 70.3 with GPT-4o), so results from different simulators or presets are not ranked
+together unless the caller says so explicitly.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any, Sequence
+
+from rlver.errors import ConfigError, RlverError
+
+__all__ = [
+    "ResultFileError",
+    "BenchResult",
+    "LeaderboardRow",
+    "load_result",
+    "read_jsonl",
+    "check_comparable",
+    "leaderboard",
+    "leaderboard_markdown",
+    "is_bench_dir",
+]
+
+SUMMARY_FILE = "summary.json"
+DIALOGUES_FILE = "dialogues.jsonl"
+
+
+class ResultFileError(RlverError):
+    """A result or transcript file is missing or malformed; the message names ``PATH:LINE``."""
+
+
+def is_bench_dir(path: str | Path) -> bool:
+    """True if ``path`` looks like a benchmark output (a summary or a transcript file)."""
+    path = Path(path)
+    return (path / SUMMARY_FILE).is_file() or (path / DIALOGUES_FILE).is_file()
+
+
+def read_jsonl(path: str | Path, *, tolerate_truncated_tail: bool = True) -> list[dict[str, Any]]:
+    """Objects of a JSONL file; a bad line raises :class:`ResultFileError` naming ``PATH:LINE``.
+
+    A truncated *last* line (a crash mid-append) is skipped when ``tolerate_truncated_tail``.
+    """
+    path = Path(path)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ResultFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ResultFileError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    rows: list[dict[str, Any]] = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError as exc:
+            if tolerate_truncated_tail and number == len(lines):
+                break
+            raise ResultFileError(f"{path}:{number}: invalid JSON ({exc.msg})") from None
+        if not isinstance(row, dict):
+            raise ResultFileError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
+        rows.append(row)
+    return rows
+
+
+@dataclass(frozen=True)
+class BenchResult:
+    """One benchmark output directory, as read from disk."""
+
+    path: Path
+    summary: dict[str, Any]
+    rows: tuple[dict[str, Any], ...]
+    """Transcript rows (``dialogues.jsonl``); empty when the directory has none."""
+
+    @property
+    def policy(self) -> str:
+        return str(self.summary.get("policy") or self.path.name)
+
+    @property
+    def simulator(self) -> str:
+        return str(self.summary.get("simulator") or "unknown")
+
+    @property
+    def preset(self) -> str:
+        return str(self.summary.get("preset") or "unknown")
+
+
+def load_result(path: str | Path, *, with_dialogues: bool = True) -> BenchResult:
+    """Read a benchmark directory. ``summary.json`` is recomputed from the transcripts when absent."""
+    from rlver.bench.sentient import summarize
+
+    path = Path(path)
+    if not path.is_dir():
+        raise ResultFileError(f"{path}: not a directory (expected a benchmark output with {SUMMARY_FILE})")
+    summary_path, dialogues_path = path / SUMMARY_FILE, path / DIALOGUES_FILE
+    rows: list[dict[str, Any]] = []
+    if dialogues_path.is_file() and (with_dialogues or not summary_path.is_file()):
+        rows = read_jsonl(dialogues_path)
+    if summary_path.is_file():
+        try:
+            summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ResultFileError(f"{summary_path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
+        if not isinstance(summary, dict):
+            raise ResultFileError(f"{summary_path}:1: expected a JSON object")
+    elif rows:
+        first = rows[0]
+        summary = summarize(
+            rows,
+            preset=str(first.get("preset", "unknown")),
+            policy=str(first.get("policy", path.name)),
+            simulator=str(first.get("simulator", "unknown")),
+        )
+    else:
+        raise ResultFileError(f"{path}: no {SUMMARY_FILE} or {DIALOGUES_FILE} (not a benchmark output)")
+    return BenchResult(path=path, summary=summary, rows=tuple(rows))
+
+
+@dataclass(frozen=True)
+class LeaderboardRow:
+    """One model's line on the leaderboard."""
+
+    rank: int
+    name: str
+    """Policy name, disambiguated by the directory name when two results share it."""
+    score: float | None
+    success: int
+    failure: int
+    n: int
+    errors: int
+    mean_turns: float | None
+    simulator: str
+    preset: str
+    path: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def check_comparable(results: Sequence[BenchResult], *, allow_mixed: bool = False) -> None:
+    """Raise :class:`ConfigError` if ``results`` mix simulators or presets (unless ``allow_mixed``)."""
+    if allow_mixed or len(results) < 2:
+        return
+    for attribute in ("simulator", "preset"):
+        groups: dict[str, list[str]] = {}
+        for result in results:
+            groups.setdefault(getattr(result, attribute), []).append(str(result.path))
+        if len(groups) > 1:
+            detail = "; ".join(f"{value}: {', '.join(paths)}" for value, paths in sorted(groups.items()))
+            raise ConfigError(
+                f"results use different {attribute}s ({detail}); scores are only comparable under one "
+                f"{attribute}. Pass --allow-mixed to rank them anyway."
+            )
+
+
+def leaderboard(results: Sequence[BenchResult], *, allow_mixed: bool = False) -> list[LeaderboardRow]:
+    """Results ranked by score (higher first), then more successes, then fewer failures."""
+    if not results:
+        raise ConfigError("no benchmark results to compare")
+    check_comparable(results, allow_mixed=allow_mixed)
+    policies = [r.policy for r in results]
+    names = [p if policies.count(p) == 1 else f"{p} ({r.path.name})" for p, r in zip(policies, results)]
+
+    def key(item: tuple[str, BenchResult]) -> tuple[float, int, int]:
+        s = item[1].summary
+        score = s.get("score")
+        return (-(float(score) if score is not None else float("-inf")), -int(s.get("success") or 0), int(s.get("failure") or 0))
+
+    ranked = sorted(zip(names, results), key=key)
+    rows = []
+    for rank, (name, result) in enumerate(ranked, start=1):
+        s = result.summary
+        rows.append(
+            LeaderboardRow(
+                rank=rank,
+                name=name,
+                score=None if s.get("score") is None else float(s["score"]),
+                success=int(s.get("success") or 0),
+                failure=int(s.get("failure") or 0),
+                n=int(s.get("n") or 0),
+                errors=int(s.get("errors") or 0),
+                mean_turns=None if s.get("mean_turns") is None else float(s["mean_turns"]),
+                simulator=result.simulator,
+                preset=result.preset,
+                path=str(result.path),
+            )
+        )
+    return rows
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    return str(value).replace("|", "\\|")
+
+
+def leaderboard_markdown(rows: Sequence[LeaderboardRow]) -> str:
+    """A Markdown table of the leaderboard; the simulator and preset are always named."""
+    header = "| # | model | score | success | failure | n | errors | mean turns | simulator | preset |"
+    lines = [header, "|---:|---|---:|---:|---:|---:|---:|---:|---|---|"]
+    for r in rows:
+        cells = (r.rank, r.name, r.score, r.success, r.failure, r.n, r.errors, r.mean_turns, r.simulator, r.preset)
+        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+    sims = sorted({r.simulator for r in rows})
+    presets = sorted({r.preset for r in rows})
+    lines.append("")
+    lines.append(
+        f"Score = mean final emotion (0-100); success = dialogues ending at 100; failure = ending below 10. "
+        f"Simulator: {', '.join(sims)}; preset: {', '.join(presets)}."
+    )
+    return "\n".join(lines) + "\n"
