@@ -25,7 +25,7 @@ from typing import TypeVar
 from rlver.errors import ConfigError, SimulatorError
 from rlver.llm.types import ChatClient, Message, SamplingParams
 from rlver.simulator.base import Appraisal, DialogueState, SentientAgent, UserReply, says_goodbye
-from rlver.simulator.parsing import OPENING_SECTIONS, ParsedReply, ParseError, parse_appraisal, parse_reply
+from rlver.simulator.parsing import ParsedReply, ParseError, parse_appraisal, parse_reply
 from rlver.simulator.presets import emotion_state
 from rlver.simulator.prompts import appraisal_messages, opening_messages, reply_messages, texts_for
 from rlver.simulator.prompts.texts import PromptTexts
@@ -95,9 +95,15 @@ class LLMSentientAgent(SentientAgent):
             state,
             "opening",
             lambda note: opening_messages(state, texts, note=note),
-            lambda raw, last: parse_reply(raw, OPENING_SECTIONS),
+            lambda raw, last: parse_reply(raw),  # extra Origin/Change sections are tolerated
         )
-        return UserReply(response=parsed.response, thinking=parsed.thinking, raw=raw)
+        return UserReply(
+            response=parsed.response,
+            thinking=parsed.thinking,
+            origin=parsed.origin,
+            revision=parsed.revision,
+            raw=raw,
+        )
 
     async def appraise(self, state: DialogueState, reply: str) -> Appraisal:
         texts = self._texts(state)

@@ -24,7 +24,6 @@ from dataclasses import dataclass
 
 __all__ = [
     "APPRAISAL_SECTIONS",
-    "OPENING_SECTIONS",
     "REPLY_SECTIONS",
     "ParseError",
     "ParsedAppraisal",
@@ -54,10 +53,6 @@ REPLY_SECTIONS: SectionSpec = {
     # In the reply format ``Change`` is the revision note (how to sound more natural), not a number.
     "revision": ("Change", "Revision", "修改", "改进"),
     "response": ("Response", "Final Response", "回复", "最终回复"),
-}
-OPENING_SECTIONS: SectionSpec = {
-    "thinking": REPLY_SECTIONS["thinking"],
-    "response": REPLY_SECTIONS["response"],
 }
 
 _MAX_CHANGE_DIGITS = 4
@@ -240,7 +235,7 @@ def _unquote(text: str) -> str:
 
 
 def parse_reply(text: str, spec: SectionSpec = REPLY_SECTIONS) -> ParsedReply:
-    """Read a reply (or an opening, with ``OPENING_SECTIONS``): exactly one non-empty ``Response``."""
+    """Read a reply or an opening: exactly one non-empty ``Response`` (other sections optional)."""
     sections = _collect(text, spec, "response")
     response = _unquote(sections["response"])
     if not response:
