@@ -20,10 +20,21 @@ from rlver.llm import Message, OpenAIChatClient, SamplingParams
 from rlver.policy.base import PolicyRequest
 from rlver.profiles.schema import CharacterType, Profile
 from rlver.rollout import DialogueJob, Episode, RolloutConfig, run_dialogues
-from rlver.simulator.base import DialogueState
+from rlver.simulator.base import Appraisal, DialogueState
 from rlver.simulator.llm_agent import LLMSentientAgent, call_seed
 from rlver.simulator.presets import get_preset
-from rlver.simulator.prompts import DATA_CLOSE, EN, ZH, appraisal_messages, data_block, data_open, quote_data
+from rlver.simulator.prompts import (
+    DATA_CLOSE,
+    EN,
+    ZH,
+    appraisal_messages,
+    data_block,
+    data_open,
+    opening_messages,
+    quote_data,
+    reply_messages,
+    texts_for,
+)
 from rlver.testing import StubResponse
 
 STATE_LETTER = re.compile(r"(?:state |状态)([SABCF])")
@@ -485,3 +496,24 @@ def test_appraisal_prompt_quotes_the_reply_once():
     assert user.count('"hello there"') == 1
     conversation = user.split(data_open("conversation") + "\n")[1].split("\n" + DATA_CLOSE)[0]
     assert json.loads(conversation) == {"speaker": "you", "text": "hi"}
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+@pytest.mark.parametrize("preset", ["sage", "rlver", "rlver-hard"])
+def test_every_prompt_builds_for_every_language_and_preset(language, preset):
+    texts = texts_for(language)
+    state = DialogueState(
+        profile=profile("all"), preset=get_preset(preset), seed=0, emotion=30, emotions=[30]
+    )
+    state.history += [Message("user", "hi"), Message("assistant", "hello")]
+    for emotion in (0, 9, 10, 40, 70, 100):
+        state.emotion = emotion
+        appraisal = Appraisal("c", "t", "a", "an", 3, applied_change=3)
+        for messages in (
+            opening_messages(state, texts),
+            appraisal_messages(state, "hello", texts),
+            reply_messages(state, appraisal, texts, note="x"),
+        ):
+            assert [m.role for m in messages] == ["system", "user"]
+            assert "{" not in messages[0].content  # no unfilled placeholder
+            assert f"{emotion}/100" in messages[1].content

@@ -136,7 +136,7 @@ def appraisal_messages(
         change_rule = texts.change_free
     else:
         change_rule = texts.change_clamped.format(limit=preset.max_change)
-    task = texts.appraisal_task.format(change_rule=f"{change_rule} {texts.scoring[preset.disclosure]}")
+    task = texts.appraisal_task.format(change_rule=change_rule, scoring=texts.scoring[preset.disclosure])
     history = list(state.history)
     # The loop appends the reply to the history before appraising it; quote it once, on its own.
     if history and history[-1].role == "assistant" and history[-1].content == reply:

@@ -72,7 +72,7 @@ EN = PromptTexts(
     appraisal_task=(
         "## Your task now: appraise your partner's latest reply\n"
         "Read it as this person, with your personality, your story, your hidden need and your current "
-        "mood. Decide honestly how it lands and how much your emotion changes. {change_rule}"
+        "mood. Decide honestly how it lands and how much your emotion changes. {change_rule} {scoring}"
     ),
     scoring={
         "hint": "Replies that serve your hidden need and suit your personality raise your emotion; "

@@ -46,7 +46,7 @@ class PromptTexts:
     conversation_intro: str
     """Introduces the conversation block."""
     appraisal_task: str
-    """What to appraise and how; field ``change_rule``."""
+    """What to appraise and how; fields ``change_rule`` and ``scoring``."""
     scoring: Mapping[str, str]
     """``Preset.disclosure`` -> how demanding the appraisal is."""
     change_clamped: str
