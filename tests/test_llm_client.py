@@ -42,7 +42,13 @@ def scripted(*answers: StubResponse | str):
 
 def make_client(server, **overrides) -> tuple[OpenAIChatClient, SleepRecorder]:
     sleep = SleepRecorder()
-    settings = dict(base_url=server.base_url, model="stub-7b", api_key_env=KEY_ENV, jitter=0.0, max_retries=3)
+    settings = {
+        "base_url": server.base_url,
+        "model": "stub-7b",
+        "api_key_env": KEY_ENV,
+        "jitter": 0.0,
+        "max_retries": 3,
+    }
     settings.update(overrides)
     return OpenAIChatClient(sleep=sleep, **settings), sleep
 
@@ -207,7 +213,19 @@ async def test_400_fails_fast_without_retry(stub_server):
     with stub_server(lambda req: StubResponse(status=400, text="messages must not be empty")) as server:
         client, sleep = make_client(server)
         async with client:
-            with pytest.raises(LLMError, match=r"failed after 1 attempt: HTTP 400: messages must not be empty"):
+            with pytest.raises(
+                LLMError, match=r"failed after 1 attempt: HTTP 400: messages must not be empty"
+            ):
+                await client.chat(HELLO)
+    assert len(server.requests) == 1 and sleep.delays == []
+
+
+async def test_redirect_fails_fast_and_names_the_target(stub_server):
+    moved = StubResponse(status=307, headers={"Location": "https://new.example.com/v1/chat/completions"})
+    with stub_server(lambda req: moved) as server:
+        client, sleep = make_client(server)
+        async with client:
+            with pytest.raises(LLMError, match=r"HTTP 307.*redirected to https://new.example.com/v1"):
                 await client.chat(HELLO)
     assert len(server.requests) == 1 and sleep.delays == []
 
@@ -223,7 +241,11 @@ async def test_408_and_409_are_retried(stub_server, status):
 
 @pytest.mark.parametrize(
     "body",
-    ['{"choices": []}', "not json at all", '{"choices": [{"message": {"role": "assistant", "content": null}}]}'],
+    [
+        '{"choices": []}',
+        "not json at all",
+        '{"choices": [{"message": {"role": "assistant", "content": null}}]}',
+    ],
 )
 async def test_malformed_responses_are_retried_then_fail(stub_server, body):
     with stub_server(lambda req: StubResponse(body=body)) as server:
@@ -242,7 +264,9 @@ async def test_connection_refused_is_retried_then_fails():
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     sleep = SleepRecorder()
-    client = OpenAIChatClient(base_url=f"http://127.0.0.1:{port}/v1", model="m", max_retries=2, jitter=0.0, sleep=sleep)
+    client = OpenAIChatClient(
+        base_url=f"http://127.0.0.1:{port}/v1", model="m", max_retries=2, jitter=0.0, sleep=sleep
+    )
     async with client:
         with pytest.raises(LLMError, match="failed after 3 attempts: ConnectError"):
             await client.chat(HELLO)
@@ -316,3 +340,28 @@ def test_config_redacts_url_credentials_and_unknown_fields_are_rejected():
     assert "pw" not in repr(OpenAIChatClient(config)) and "pw" not in repr(config)
     with pytest.raises(TypeError, match="unknown ClientConfig field"):
         OpenAIChatClient(config, modle="typo")
+
+
+def test_public_api_and_doctests():
+    import doctest
+
+    import rlver.llm
+    import rlver.llm.cache
+    import rlver.llm.client
+    import rlver.policy.openai_policy
+
+    assert set(rlver.llm.__all__) == {
+        "ChatClient",
+        "ClientConfig",
+        "ClientStats",
+        "Message",
+        "OpenAIChatClient",
+        "ResponseCache",
+        "Role",
+        "SamplingParams",
+    }
+    assert all(hasattr(rlver.llm, name) for name in rlver.llm.__all__)
+    assert isinstance(OpenAIChatClient(base_url="http://127.0.0.1:1/v1", model="m"), rlver.llm.ChatClient)
+    for module in (rlver.llm.cache, rlver.llm.client, rlver.policy.openai_policy):
+        result = doctest.testmod(module)
+        assert result.attempted > 0 and result.failed == 0, module.__name__

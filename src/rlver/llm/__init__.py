@@ -6,11 +6,11 @@ from rlver.llm.types import ChatClient, Message, Role, SamplingParams
 
 __all__ = [
     "ChatClient",
-    "Message",
-    "Role",
-    "SamplingParams",
     "ClientConfig",
     "ClientStats",
+    "Message",
     "OpenAIChatClient",
     "ResponseCache",
+    "Role",
+    "SamplingParams",
 ]

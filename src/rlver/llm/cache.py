@@ -22,14 +22,15 @@ import json
 import logging
 import os
 import tempfile
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Sequence
+from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from rlver.llm.types import Message, SamplingParams
 
-__all__ = ["ResponseCache", "CacheEntry", "request_fingerprint", "fingerprint_key", "redact_url"]
+__all__ = ["CacheEntry", "ResponseCache", "fingerprint_key", "redact_url", "request_fingerprint"]
 
 logger = logging.getLogger(__name__)
 

@@ -17,13 +17,15 @@ import asyncio
 import email.utils
 import json
 import logging
+import math
 import os
 import random
 import time
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Awaitable, Callable, Mapping, Sequence
+from typing import Any
 
 import httpx
 
@@ -39,7 +41,9 @@ SleepFn = Callable[[float], Awaitable[None]]
 
 _RETRY_STATUSES = frozenset({408, 409, 429})
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
-_RESERVED_BODY_KEYS = frozenset({"model", "messages", "stream", "temperature", "seed", "max_tokens", "top_p", "stop"})
+_RESERVED_BODY_KEYS = frozenset(
+    {"model", "messages", "stream", "temperature", "seed", "max_tokens", "top_p", "stop"}
+)
 _MAX_DETAIL = 300
 """Characters of a server's error text kept in an LLMError (bodies can be whole HTML pages)."""
 
@@ -81,7 +85,9 @@ class ClientConfig:
 
     def __post_init__(self) -> None:
         if not self.base_url.startswith(("http://", "https://")):
-            raise ConfigError(f"base_url must start with http:// or https://, got {redact_url(self.base_url)!r}")
+            raise ConfigError(
+                f"base_url must start with http:// or https://, got {redact_url(self.base_url)!r}"
+            )
         if not self.model:
             raise ConfigError("model must be a non-empty string")
         if self.timeout <= 0:
@@ -96,13 +102,17 @@ class ClientConfig:
             raise ConfigError(f"jitter must be in [0, 1], got {self.jitter}")
         clash = sorted(_RESERVED_BODY_KEYS & set(self.extra_body))
         if clash:
-            raise ConfigError(f"extra_body may not set {', '.join(clash)}; use ClientConfig/SamplingParams fields")
+            raise ConfigError(
+                f"extra_body may not set {', '.join(clash)}; use ClientConfig/SamplingParams fields"
+            )
         try:
             json.dumps(dict(self.extra_body))
         except (TypeError, ValueError) as exc:
             raise ConfigError(f"extra_body must be JSON-serialisable: {exc}") from None
         # Freeze a private copy so the caller's dict can neither be mutated through us nor mutate us.
-        object.__setattr__(self, "extra_body", MappingProxyType(json.loads(json.dumps(dict(self.extra_body)))))
+        object.__setattr__(
+            self, "extra_body", MappingProxyType(json.loads(json.dumps(dict(self.extra_body))))
+        )
 
     def __repr__(self) -> str:
         # base_url may carry credentials (https://user:pass@host); show it redacted.
@@ -169,7 +179,7 @@ def parse_retry_after(value: str | None, now: float) -> float | None:
         if when is None:
             return None
         seconds = when.timestamp() - now
-    if seconds != seconds:  # NaN
+    if math.isnan(seconds):
         return None
     return max(0.0, seconds)
 
@@ -231,7 +241,7 @@ class OpenAIChatClient:
     def __repr__(self) -> str:
         return f"OpenAIChatClient(endpoint={self.config.endpoint!r}, model={self.model!r})"
 
-    async def __aenter__(self) -> "OpenAIChatClient":
+    async def __aenter__(self) -> OpenAIChatClient:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -262,7 +272,10 @@ class OpenAIChatClient:
             self.stats.cache_misses += 1
         text = await self._complete(self._body(messages, params))
         if self.cache is not None and key is not None and fingerprint is not None:
-            self.cache.put(key, text, fingerprint)
+            try:
+                self.cache.put(key, text, fingerprint)
+            except OSError as exc:  # the answer is good; only its reuse is lost, so say so loudly
+                logger.warning("could not write cache entry %s: %s", self.cache.path_for(key), exc)
         return text
 
     # -- one call: bounded attempts -------------------------------------------------------------
@@ -285,7 +298,12 @@ class OpenAIChatClient:
                 self.stats.retries += 1
                 logger.warning(
                     "%s model=%s attempt %d/%d failed (%s); retrying in %.2fs",
-                    cfg.endpoint, self.model, attempt, attempts, self._scrub(last), delay,
+                    cfg.endpoint,
+                    self.model,
+                    attempt,
+                    attempts,
+                    self._scrub(last),
+                    delay,
                 )
                 await self._sleep(delay)
         self.stats.failures += 1
@@ -307,8 +325,8 @@ class OpenAIChatClient:
                 raise _Fatal(f"unsupported URL: {exc}") from None
             except httpx.TimeoutException as exc:
                 raise _Transient(f"timeout after {self.config.timeout:g}s ({type(exc).__name__})") from None
-            except httpx.TransportError as exc:
-                raise _Transient(f"{type(exc).__name__}: {exc}") from None
+            except httpx.RequestError as exc:  # network, protocol and body-decoding errors
+                raise _Transient(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from None
         status = response.status_code
         if not response.is_success:
             detail = f"HTTP {status}: {_error_text(response)}"
@@ -317,8 +335,12 @@ class OpenAIChatClient:
                 if status in _RETRY_AFTER_STATUSES:
                     retry_after = parse_retry_after(response.headers.get("retry-after"), time.time())
                 raise _Transient(detail, retry_after)
+            if 300 <= status < 400 and "location" in response.headers:
+                detail += f" (redirected to {redact_url(response.headers['location'])}; use that as base_url)"
             if status in (401, 403):
-                detail += f" (check the API key in ${self.config.api_key_env})" if self.config.api_key_env else ""
+                detail += (
+                    f" (check the API key in ${self.config.api_key_env})" if self.config.api_key_env else ""
+                )
             raise _Fatal(detail)
         return _reply_text(response)
 
@@ -333,7 +355,9 @@ class OpenAIChatClient:
             self._http = httpx.AsyncClient(
                 base_url=redact_url(cfg.base_url) + "/",
                 timeout=httpx.Timeout(cfg.timeout),
-                limits=httpx.Limits(max_connections=cfg.max_concurrency, max_keepalive_connections=cfg.max_concurrency),
+                limits=httpx.Limits(
+                    max_connections=cfg.max_concurrency, max_keepalive_connections=cfg.max_concurrency
+                ),
                 headers={"User-Agent": "rlver"},
                 transport=self._transport,
             )

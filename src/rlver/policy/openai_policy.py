@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+from collections.abc import Sequence
 from dataclasses import replace
-from typing import Any, Sequence
+from typing import Any
 
 from rlver.errors import LLMError, PolicyError
 from rlver.llm.client import ClientConfig, OpenAIChatClient
 from rlver.llm.types import ChatClient, SamplingParams
 from rlver.policy.base import PolicyRequest
 
-__all__ = ["OpenAIPolicy", "DEFAULT_POLICY_SAMPLING", "request_seed"]
+__all__ = ["DEFAULT_POLICY_SAMPLING", "OpenAIPolicy", "request_seed"]
 
 DEFAULT_POLICY_SAMPLING = SamplingParams(temperature=0.7, seed=0, max_tokens=1024)
 """Policy default: some diversity (the simulator, not the policy, is the one kept greedy)."""
@@ -35,7 +36,7 @@ def request_seed(base_seed: int, key: str, turn: int) -> int:
     >>> request_seed(0, "p1-s0-g0", 1) != request_seed(0, "p1-s0-g1", 1)
     True
     """
-    digest = hashlib.sha256(f"{base_seed}\x00{key}\x00{turn}".encode("utf-8")).digest()
+    digest = hashlib.sha256(f"{base_seed}\x00{key}\x00{turn}".encode()).digest()
     return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
 
 
@@ -65,7 +66,7 @@ class OpenAIPolicy:
         self.name = name or f"openai:{client.model}"
 
     @classmethod
-    def from_config(cls, config: ClientConfig, **kwargs: Any) -> "OpenAIPolicy":
+    def from_config(cls, config: ClientConfig, **kwargs: Any) -> OpenAIPolicy:
         """A policy with its own :class:`OpenAIChatClient`; close it with :meth:`aclose`."""
         return cls(OpenAIChatClient(config), **kwargs)
 
@@ -78,7 +79,7 @@ class OpenAIPolicy:
         if close is not None:
             await close()
 
-    async def __aenter__(self) -> "OpenAIPolicy":
+    async def __aenter__(self) -> OpenAIPolicy:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
