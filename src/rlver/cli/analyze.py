@@ -1,0 +1,398 @@
+"""``rlver analyze …`` (capabilities, strategies, scc, general, lm-eval) and ``rlver bench compare / import-sage``.
+
+The analyses write their results into each benchmark directory's ``analysis/`` folder, where
+``rlver report`` finds them. Judges are any OpenAI-compatible endpoint (``--judge openai:MODEL
+--judge-base-url URL``), called greedily with a fixed seed; the API key comes from the environment
+variable named by ``--judge-key-env`` and is never printed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any, Awaitable, Callable, List, Optional, TypeVar
+
+import typer
+from rich.table import Table
+
+from rlver.cli._common import cli_errors, console
+from rlver.errors import ConfigError
+
+__all__ = ["register", "register_bench", "analyze_app"]
+
+T = TypeVar("T")
+
+analyze_app = typer.Typer(
+    help="Analyses of benchmark outputs: five capabilities, strategies, social-cognition map, general ability.",
+    no_args_is_help=True,
+)
+
+
+def _judge_client(spec: str, base_url: Optional[str], key_env: str, seed: int, cache_dir: Optional[Path]):
+    from rlver.bench.judge import judge_model_name
+    from rlver.cli._specs import EndpointOptions, make_chat_client
+
+    options = EndpointOptions(
+        base_url=base_url, api_key_env=key_env, seed=seed, temperature=0.0, cache_dir=str(cache_dir) if cache_dir else None
+    )
+    return make_chat_client(judge_model_name(spec), options, default_temperature=0.0)
+
+
+def _run(make: Callable[[], Awaitable[T]], *closables: Any) -> T:
+    async def main() -> T:
+        try:
+            return await make()
+        finally:
+            for item in closables:
+                close = getattr(item, "aclose", None)
+                if close is not None:
+                    await close()
+
+    return asyncio.run(main())
+
+
+def _judge_config(max_attempts: int, concurrency: int):
+    from rlver.bench.judge import JudgeConfig
+
+    return JudgeConfig(max_attempts=max_attempts, max_concurrent=concurrency)
+
+
+def _label(result_dir: Path) -> str:
+    from rlver.bench.compare import load_result
+
+    return load_result(result_dir, with_dialogues=False).policy
+
+
+def _names(dirs: List[Path]) -> list[str]:
+    policies = [_label(d) for d in dirs]
+    return policies if len(set(policies)) == len(policies) else [d.name for d in dirs]
+
+
+JUDGE_HELP = "Judge: openai:MODEL (any OpenAI-compatible endpoint)."
+
+
+@analyze_app.command("capabilities")
+@cli_errors
+def capabilities(
+    dirs: List[Path] = typer.Argument(..., help="Benchmark output directories."),
+    judge: str = typer.Option(..., help=JUDGE_HELP),
+    judge_base_url: Optional[str] = typer.Option(None, help="Judge endpoint base URL, e.g. http://localhost:8000/v1."),
+    judge_key_env: str = typer.Option("OPENAI_API_KEY", help="Env var holding the judge endpoint's API key."),
+    limit: Optional[int] = typer.Option(None, min=1, help="Only the first N dialogues of each directory."),
+    max_attempts: int = typer.Option(3, min=1, help="Judge calls per dialogue before it is recorded as an error."),
+    concurrency: int = typer.Option(8, min=1, help="Judge calls in flight."),
+    seed: int = typer.Option(0, help="Judge sampling seed."),
+    cache_dir: Optional[Path] = typer.Option(None, help="Cache judge responses here."),
+    png: Optional[Path] = typer.Option(None, help="Radar chart (default: DIR/analysis/capabilities.png of the first DIR)."),
+) -> None:
+    """Score each dialogue 1-5 on the five capabilities; writes DIR/analysis/capabilities.{jsonl,json}."""
+    from rlver.bench.capabilities import CAPABILITIES, CAPABILITY_NAMES, run_capability_analysis
+    from rlver.report.plots import plot_capability_radar
+
+    client = _judge_client(judge, judge_base_url, judge_key_env, seed, cache_dir)
+    config = _judge_config(max_attempts, concurrency)
+
+    async def all_dirs() -> list[dict]:
+        return [await run_capability_analysis(d, client, config, limit=limit) for d in dirs]
+
+    summaries = _run(all_dirs, client)
+    names = _names(dirs)
+    table = Table(title=f"Five capabilities (judge {client.model}, 1-5)")
+    for column in ("model", *[CAPABILITY_NAMES[c]["en"] for c in CAPABILITIES], "n", "errors"):
+        table.add_column(column, justify="left" if column == "model" else "right")
+    for name, s in zip(names, summaries):
+        means = [("–" if s["means"][c] is None else f"{s['means'][c]:.2f}") for c in CAPABILITIES]
+        table.add_row(name, *means, str(s["n"]), str(s["errors"]))
+    console.print(table)
+    out = png or dirs[0] / "analysis" / "capabilities.png"
+    plot_capability_radar({n: s["means"] for n, s in zip(names, summaries)}, out)
+    for d in dirs:
+        console.print(f"wrote {d / 'analysis' / 'capabilities.jsonl'} and capabilities.json", highlight=False)
+    console.print(f"wrote {out}", highlight=False)
+
+
+def _labeller(spec: str, base_url: Optional[str], key_env: str, seed: int, max_attempts: int, concurrency: int):
+    from rlver.bench.strategies import LLMStrategyLabeller, offline_labeller
+
+    if spec == "offline":
+        return offline_labeller(), None
+    if spec.startswith("openai:"):
+        client = _judge_client(spec, base_url, key_env, seed, None)
+        return LLMStrategyLabeller(client, _judge_config(max_attempts, concurrency)), client
+    raise ConfigError(f"unknown labeller {spec!r}; use offline or openai:MODEL")
+
+
+@analyze_app.command("strategies")
+@cli_errors
+def strategies(
+    dirs: List[Path] = typer.Argument(..., help="Benchmark output directories."),
+    labeller: str = typer.Option("offline", help="offline (embedding recogniser) or openai:MODEL (LLM labeller)."),
+    labeller_base_url: Optional[str] = typer.Option(None, help="LLM labeller endpoint base URL."),
+    labeller_key_env: str = typer.Option("OPENAI_API_KEY", help="Env var holding the labeller endpoint's API key."),
+    limit: Optional[int] = typer.Option(None, min=1, help="Only the first N dialogues of each directory."),
+    max_attempts: int = typer.Option(3, min=1, help="LLM calls per dialogue before it is recorded as an error."),
+    concurrency: int = typer.Option(8, min=1, help="Dialogues labelled at once."),
+    seed: int = typer.Option(0, help="Labeller sampling seed."),
+    out_dir: Optional[Path] = typer.Option(None, help="Folder of the bar charts (default: the first DIR's analysis/)."),
+) -> None:
+    """Label every policy turn with an ESConv strategy; distribution and contribution per model."""
+    from rlver.bench.strategies import ESCONV_STRATEGIES, run_strategy_analysis
+    from rlver.report.plots import plot_strategy_contributions, plot_strategy_distribution
+
+    labeller_obj, client = _labeller(labeller, labeller_base_url, labeller_key_env, seed, max_attempts, concurrency)
+
+    async def all_dirs() -> list[dict]:
+        return [await run_strategy_analysis(d, labeller_obj, limit=limit, max_concurrent=concurrency) for d in dirs]
+
+    summaries = _run(all_dirs, *([client] if client else []))
+    names = _names(dirs)
+    table = Table(title=f"Support strategies (labeller {labeller_obj.name}): share / mean emotion change")
+    table.add_column("strategy")
+    for name in names:
+        table.add_column(name, justify="right")
+    for strategy in ESCONV_STRATEGIES:
+        cells = []
+        for s in summaries:
+            mean = s["contributions"][strategy]["mean_change"]
+            cells.append(f"{100 * s['distribution'][strategy]:.0f}% / " + ("–" if mean is None else f"{mean:+.2f}"))
+        table.add_row(strategy, *cells)
+    console.print(table)
+    for name, s in zip(names, summaries):
+        if s["errors"]:
+            console.print(f"{name}: {len(s['errors'])} dialogue(s) could not be labelled (see strategies.json)", highlight=False)
+    folder = out_dir or dirs[0] / "analysis"
+    plot_strategy_distribution({n: s["distribution"] for n, s in zip(names, summaries)}, folder / "strategy_distribution.png")
+    plot_strategy_contributions({n: s["contributions"] for n, s in zip(names, summaries)}, folder / "strategy_contribution.png")
+    console.print(f"wrote analysis/strategies.{{jsonl,json}} in each DIR; charts in {folder}", highlight=False)
+
+
+@analyze_app.command("scc")
+@cli_errors
+def scc(
+    dirs: List[Path] = typer.Argument(..., help="Benchmark output directories (with analysis/strategies.json)."),
+    labeller: Optional[str] = typer.Option(None, help="Run the strategy analysis first with this labeller when missing."),
+    judge: Optional[str] = typer.Option(None, help="Refine with an LLM judge: openai:MODEL."),
+    judge_base_url: Optional[str] = typer.Option(None, help="Judge endpoint base URL."),
+    judge_key_env: str = typer.Option("OPENAI_API_KEY", help="Env var holding the judge endpoint's API key."),
+    judge_weight: float = typer.Option(0.5, min=0.0, max=1.0, help="Weight of the judge's coordinate in the blend."),
+    limit: Optional[int] = typer.Option(None, min=1, help="Only the first N dialogues per directory (judge)."),
+    max_attempts: int = typer.Option(3, min=1, help="Judge calls per dialogue before it is recorded as an error."),
+    seed: int = typer.Option(0, help="Judge sampling seed."),
+    png: Optional[Path] = typer.Option(None, help="Scatter plot (default: the first DIR's analysis/scc.png)."),
+) -> None:
+    """Place each model on solution (−) ↔ empathy (+) and structured (−) ↔ creative (+)."""
+    from rlver.bench.scc import run_scc_analysis
+    from rlver.bench.strategies import run_strategy_analysis
+    from rlver.report.plots import plot_scc
+
+    client = _judge_client(judge, judge_base_url, judge_key_env, seed, None) if judge else None
+    labeller_obj, labeller_client = (None, None)
+    if labeller and any(not (d / "analysis" / "strategies.json").is_file() for d in dirs):
+        labeller_obj, labeller_client = _labeller(labeller, judge_base_url, judge_key_env, seed, max_attempts, 8)
+
+    async def all_dirs() -> list[dict]:
+        out = []
+        for d in dirs:
+            if labeller_obj is not None and not (d / "analysis" / "strategies.json").is_file():
+                await run_strategy_analysis(d, labeller_obj)
+            out.append(
+                await run_scc_analysis(
+                    d, client=client, config=_judge_config(max_attempts, 8), judge_weight=judge_weight, limit=limit
+                )
+            )
+        return out
+
+    summaries = _run(all_dirs, *[c for c in (client, labeller_client) if c is not None])
+    names = _names(dirs)
+    table = Table(title="Social-cognition coordinates")
+    for column in ("model", "empathy x", "creativity y", "from strategies", "from judge"):
+        table.add_column(column, justify="left" if column == "model" else "right")
+    for name, s in zip(names, summaries):
+        base, judged = s["strategy_coordinate"], s["judge_coordinate"]
+        table.add_row(
+            name,
+            f"{s['coordinate']['x']:+.2f}",
+            f"{s['coordinate']['y']:+.2f}",
+            f"({base['x']:+.2f}, {base['y']:+.2f})",
+            "–" if judged is None else f"({judged['x']:+.2f}, {judged['y']:+.2f})",
+        )
+    console.print(table)
+    out = png or dirs[0] / "analysis" / "scc.png"
+    plot_scc({n: (s["coordinate"]["x"], s["coordinate"]["y"]) for n, s in zip(names, summaries)}, out)
+    console.print(f"wrote analysis/scc.json in each DIR and {out}", highlight=False)
+
+
+@analyze_app.command("general")
+@cli_errors
+def general(
+    policy: str = typer.Option(..., help="Policy spec (openai:MODEL, hf:PATH, builtin:tiny, ...)."),
+    out: Path = typer.Option(..., help="Output directory (general.jsonl, general.json)."),
+    policy_base_url: Optional[str] = typer.Option(None, help="Base URL of the policy's OpenAI-compatible endpoint."),
+    policy_key_env: str = typer.Option("OPENAI_API_KEY", help="Env var holding the policy endpoint's API key."),
+    suite: Optional[Path] = typer.Option(None, help="Suite JSONL (default: the built-in 45-item suite)."),
+    limit: Optional[int] = typer.Option(None, min=1, help="Only the first N items."),
+    batch_size: int = typer.Option(8, min=1, help="Items per policy call."),
+    temperature: float = typer.Option(0.0, min=0.0, help="Sampling temperature for API policies (0 = greedy)."),
+    seed: int = typer.Option(0, help="Sampling seed."),
+) -> None:
+    """Run the general-ability suite (math, code, instruction following) on a policy."""
+    from rlver.bench.general.runner import load_suite, run_general_suite, write_general
+    from rlver.cli._specs import EndpointOptions, make_policy
+
+    items = load_suite(suite)
+    if limit is not None:
+        items = items[:limit]
+    options = EndpointOptions(base_url=policy_base_url, api_key_env=policy_key_env, temperature=temperature, seed=seed)
+    policy_obj = make_policy(policy, options, seed=seed)
+    results = _run(lambda: run_general_suite(policy_obj, items, batch_size=batch_size), policy_obj)
+    summary = write_general(out, results, policy=policy_obj.name)
+    _print_general([("result", summary)])
+    console.print(f"wrote {out / 'general.jsonl'} and {out / 'general.json'}", highlight=False)
+
+
+def _print_general(named: list[tuple[str, dict]]) -> None:
+    from rlver.bench.general.runner import CATEGORIES
+
+    table = Table(title="General-ability suite (accuracy)")
+    table.add_column("run")
+    for column in (*CATEGORIES, "overall"):
+        table.add_column(column, justify="right")
+    for name, s in named:
+        cells = []
+        for c in CATEGORIES:
+            cat = s["by_category"].get(c)
+            cells.append("–" if not cat else f"{cat['passed']}/{cat['n']} ({100 * cat['accuracy']:.0f}%)")
+        cells.append("–" if s.get("accuracy") is None else f"{s['passed']}/{s['n']} ({100 * s['accuracy']:.0f}%)")
+        table.add_row(name, *cells)
+    console.print(table)
+
+
+@analyze_app.command("general-compare")
+@cli_errors
+def general_compare(
+    before: Path = typer.Argument(..., help="general.json (or its directory) before training."),
+    after: Path = typer.Argument(..., help="general.json (or its directory) after training."),
+    markdown: Optional[Path] = typer.Option(None, help="Also write the delta table as Markdown."),
+) -> None:
+    """Delta table of two general-suite results (after − before), per category."""
+    from rlver.bench.general.runner import compare_general, general_delta_markdown, load_general
+    from rlver.utils.io import atomic_write_text
+
+    b, a = load_general(before), load_general(after)
+    rows = compare_general(b, a)
+    table = Table(title=f"General ability: {after} − {before}")
+    for column in ("category", "n", "before", "after", "delta"):
+        table.add_column(column, justify="left" if column == "category" else "right")
+    for r in rows:
+        pct = lambda v: "–" if v is None else f"{100 * v:.1f}%"  # noqa: E731
+        table.add_row(r.category, str(r.n), pct(r.before), pct(r.after), "–" if r.delta is None else f"{100 * r.delta:+.1f} pt")
+    console.print(table)
+    if markdown is not None:
+        atomic_write_text(markdown, general_delta_markdown(rows, str(b.get("policy", "before")), str(a.get("policy", "after"))))
+        console.print(f"wrote {markdown}", highlight=False)
+
+
+@analyze_app.command("lm-eval")
+@cli_errors
+def lm_eval(
+    checkpoint: Path = typer.Argument(..., help="Local checkpoint directory (save_pretrained output)."),
+    tasks: str = typer.Option("math500,ifeval", help="Comma-separated tasks (math500, ifeval, or any lm-eval task)."),
+    out: Path = typer.Option(Path("lm_eval_results"), help="lm-eval output directory."),
+    device: str = typer.Option("cpu", help="cpu, cuda, cuda:0, ..."),
+    batch_size: str = typer.Option("auto", help="lm-eval batch size (integer or auto)."),
+    limit: Optional[int] = typer.Option(None, min=1, help="Only N examples per task (quick check)."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Print the lm-eval command without running it."),
+) -> None:
+    """Run lm-evaluation-harness (MATH500, IFEval) on a checkpoint, where lm-eval is installed."""
+    import shlex
+
+    from rlver.bench.general.lm_eval import LMEvalConfig, build_lm_eval_command, run_lm_eval
+
+    config = LMEvalConfig(
+        checkpoint=str(checkpoint),
+        tasks=tuple(t.strip() for t in tasks.split(",") if t.strip()),
+        output_path=str(out),
+        device=device,
+        batch_size=batch_size,
+        limit=limit,
+    )
+    if dry_run:
+        console.print(shlex.join(build_lm_eval_command(config)), highlight=False, soft_wrap=True)
+        return
+    results = run_lm_eval(config)
+    table = Table(title=f"lm-eval: {checkpoint}")
+    table.add_column("task")
+    table.add_column("metric")
+    table.add_column("value", justify="right")
+    for task, metrics in results.items():
+        for metric, value in metrics.items():
+            table.add_row(task, metric, f"{value:.4f}")
+    console.print(table)
+
+
+# ---- `rlver bench compare` and `rlver bench import-sage` (registered by cli/bench.py) -------------
+
+
+def compare(
+    dirs: List[Path] = typer.Argument(..., help="Benchmark output directories."),
+    markdown: Optional[Path] = typer.Option(None, help="Write the leaderboard as a Markdown table."),
+    png: Optional[Path] = typer.Option(None, help="Write the leaderboard as a PNG bar chart."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Write the leaderboard as JSON."),
+    allow_mixed: bool = typer.Option(False, "--allow-mixed", help="Rank results from different simulators/presets."),
+) -> None:
+    """Rank benchmark outputs (score, success, failure, mean turns) run under one simulator and preset."""
+    from rlver.bench.compare import leaderboard, leaderboard_markdown, load_result
+    from rlver.utils.io import atomic_write_json, atomic_write_text
+
+    rows = leaderboard([load_result(d, with_dialogues=False) for d in dirs], allow_mixed=allow_mixed)
+    table = Table(title="Sentient Benchmark leaderboard")
+    for column in ("#", "model", "score", "success", "failure", "n", "errors", "mean turns", "simulator", "preset"):
+        table.add_column(column, justify="right" if column not in ("model", "simulator", "preset") else "left")
+    for r in rows:
+        fmt = lambda v: "–" if v is None else (f"{v:.1f}" if isinstance(v, float) else str(v))  # noqa: E731
+        table.add_row(*(fmt(v) for v in (r.rank, r.name, r.score, r.success, r.failure, r.n, r.errors, r.mean_turns, r.simulator, r.preset)))
+    console.print(table)
+    if markdown is not None:
+        atomic_write_text(markdown, leaderboard_markdown(rows))
+        console.print(f"wrote {markdown}", highlight=False)
+    if json_out is not None:
+        atomic_write_json(json_out, [r.to_dict() for r in rows])
+        console.print(f"wrote {json_out}", highlight=False)
+    if png is not None:
+        from rlver.report.plots import plot_leaderboard
+
+        plot_leaderboard(rows, png)
+        console.print(f"wrote {png}", highlight=False)
+
+
+def import_sage(
+    file: Path = typer.Argument(..., help="SAGE result file (JSONL, one dialogue per line)."),
+    out: Path = typer.Option(..., help="Output directory (dialogues.jsonl, summary.json)."),
+    policy: Optional[str] = typer.Option(None, help="Name of the model that was evaluated (default: the file name)."),
+    simulator: str = typer.Option(..., help="Simulator model used by SAGE, e.g. deepseek-v3 (scores depend on it)."),
+    preset: str = typer.Option("sage", help="Preset name recorded in the summary."),
+    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Skip malformed lines (listed in the summary)."),
+) -> None:
+    """Convert an official SAGE result file into rlver's transcript and summary format."""
+    from rlver.bench.sage_import import import_sage as do_import
+
+    result = do_import(file, out, policy=policy or file.stem, simulator=simulator, preset=preset, skip_invalid=skip_invalid)
+    s = result.summary
+    console.print(
+        f"imported {result.imported} dialogue(s): score {s['score']}, success {s['success']}, failure {s['failure']} "
+        f"(policy {s['policy']}, simulator {s['simulator']}, preset {s['preset']})",
+        highlight=False,
+    )
+    for line in result.skipped:
+        console.print(f"skipped {line}", highlight=False)
+    console.print(f"wrote {out / 'dialogues.jsonl'} and {out / 'summary.json'}", highlight=False)
+
+
+def register_bench(bench_app: typer.Typer) -> None:
+    """Add ``compare`` and ``import-sage`` to ``rlver bench`` (called by :mod:`rlver.cli.bench`)."""
+    bench_app.command("compare")(cli_errors(compare))
+    bench_app.command("import-sage")(cli_errors(import_sage))
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(analyze_app, name="analyze")
