@@ -36,15 +36,25 @@ def native(id: str = "p1", **fields) -> dict:
 
 
 def official(id: str = "o1", **fields) -> dict:
-    record = {"id": id, "player": "姓名：王芳", "scene": "王芳失业了。", "main_cha": "被动型", "cha_group": ["内向", "焦虑", "谨慎"],
-              "task": "希望得到切实可行的建议"}
+    record = {
+        "id": id,
+        "player": "姓名：王芳",
+        "scene": "王芳失业了。",
+        "main_cha": "被动型",
+        "cha_group": ["内向", "焦虑", "谨慎"],
+        "task": "希望得到切实可行的建议",
+    }
     record.update(fields)
     return record
 
 
 def write_jsonl(path: Path, lines: list) -> Path:
-    path.write_text("".join((line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)) + "\n" for line in lines),
-                    encoding="utf-8")
+    path.write_text(
+        "".join(
+            (line if isinstance(line, str) else json.dumps(line, ensure_ascii=False)) + "\n" for line in lines
+        ),
+        encoding="utf-8",
+    )
     return path
 
 
@@ -65,7 +75,11 @@ def test_official_chinese_records_map_to_profiles():
         "c7a3f1e8-2d4b-4e9a-b6c5-8f0d2e1a4b03",
     ]
     angry, student, driver = profiles
-    assert [p.character for p in profiles] == [CharacterType.NEGATIVE, CharacterType.PASSIVE, CharacterType.AVOIDANT]
+    assert [p.character for p in profiles] == [
+        CharacterType.NEGATIVE,
+        CharacterType.PASSIVE,
+        CharacterType.AVOIDANT,
+    ]
     assert [p.need for p in profiles] == [HiddenNeed.VENTING, HiddenNeed.ADVICE, HiddenNeed.EMPATHY]
     assert {p.language for p in profiles} == {"zh"}
     assert angry.traits == ("易怒", "要强", "直率")
@@ -143,7 +157,10 @@ def test_native_yaml_loads_with_language_detected_when_absent():
 
 
 def test_native_language_defaults_to_detected_chinese(tmp_path):
-    path = write_jsonl(tmp_path / "zh.jsonl", [native(persona="李雷，三十岁，老师。", scene="他失业了。", task="希望得到建议")])
+    path = write_jsonl(
+        tmp_path / "zh.jsonl",
+        [native(persona="李雷，三十岁，老师。", scene="他失业了。", task="希望得到建议")],
+    )
     assert load_profiles(path)[0].language == "zh"
 
 
@@ -152,7 +169,9 @@ TRICKY = "Line one  \nline two: with colon, 'quotes' and \"double\"\u2028still t
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".json", ".yaml", ".yml"])
 def test_native_round_trip_every_extension(tmp_path, suffix):
-    profiles = load_profiles(NATIVE_YAML) + [Profile(**native("tricky", scene=TRICKY, traits=("a", "b", "c")))]
+    profiles = load_profiles(NATIVE_YAML) + [
+        Profile(**native("tricky", scene=TRICKY, traits=("a", "b", "c")))
+    ]
     out = write_profiles(tmp_path / f"profiles{suffix}", profiles)
     assert load_profiles(out) == profiles
     assert [p for p in tmp_path.iterdir() if p.name != out.name] == []  # no temp file left behind
@@ -173,14 +192,18 @@ def test_bom_and_line_separator_inside_strings(tmp_path):
 
 def test_json_list_and_yaml_report_the_line_of_each_item(tmp_path):
     json_path = tmp_path / "p.json"
-    json_path.write_text(json.dumps([native("a"), native("b", character="angry")], indent=2), encoding="utf-8")
+    json_path.write_text(
+        json.dumps([native("a"), native("b", character="angry")], indent=2), encoding="utf-8"
+    )
     assert [r.line for r in iter_profile_records(json_path)] == [2, 8]
     error = load_error(json_path)
     assert str(error) == (
         f"{json_path}:8: field 'character': Input should be 'negative', 'passive' or 'avoidant' (got 'angry')"
     )
     yaml_path = tmp_path / "p.yaml"
-    yaml_path.write_text("- id: a\n  persona: p\n  scene: s\n  task: t\n- id: b\n  persona: p\n  task: t\n", encoding="utf-8")
+    yaml_path.write_text(
+        "- id: a\n  persona: p\n  scene: s\n  task: t\n- id: b\n  persona: p\n  task: t\n", encoding="utf-8"
+    )
     assert str(load_error(yaml_path)) == f"{yaml_path}:5: missing field 'scene'"
 
 
@@ -208,7 +231,12 @@ def test_missing_field_in_native_and_official_records(tmp_path):
 def test_wrong_type_and_invalid_values_name_the_field(tmp_path):
     path = write_jsonl(
         tmp_path / "p.jsonl",
-        [native("a", initial_emotion=150), native("b", traits="shy"), official("c", main_cha="乐观型"), native("d", bogus=1)],
+        [
+            native("a", initial_emotion=150),
+            native("b", traits="shy"),
+            official("c", main_cha="乐观型"),
+            native("d", bogus=1),
+        ],
     )
     assert [str(issue) for issue in load_error(path).issues] == [
         f"{path}:1: field 'initial_emotion': Input should be less than or equal to 100 (got 150)",
@@ -224,16 +252,23 @@ def test_duplicate_id_names_both_lines(tmp_path):
 
 
 def test_record_mixing_both_formats_or_neither(tmp_path):
-    path = write_jsonl(tmp_path / "p.jsonl", [{**native("a"), "player": "x", "main_cha": "负面型"}, {"id": "b", "scene": "s"}, [1]])
+    path = write_jsonl(
+        tmp_path / "p.jsonl",
+        [{**native("a"), "player": "x", "main_cha": "负面型"}, {"id": "b", "scene": "s"}, [1]],
+    )
     assert [str(issue) for issue in load_error(path).issues] == [
-        f"{path}:1: record mixes the official format (keys main_cha, player) with the native format (keys persona); "
-        "use one format per record",
+        (
+            f"{path}:1: record mixes the official format (keys main_cha, player) with the native format "
+            "(keys persona); use one format per record"
+        ),
         f"{path}:2: missing field 'persona' (native format) or 'player' (official format)",
         f"{path}:3: expected an object with profile fields, got a list",
     ]
 
 
-@pytest.mark.parametrize(("name", "content"), [("e.jsonl", ""), ("w.jsonl", "\n  \n"), ("e.json", "[]"), ("e.yaml", "# nothing\n")])
+@pytest.mark.parametrize(
+    ("name", "content"), [("e.jsonl", ""), ("w.jsonl", "\n  \n"), ("e.json", "[]"), ("e.yaml", "# nothing\n")]
+)
 def test_empty_file(tmp_path, name, content):
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
@@ -242,7 +277,9 @@ def test_empty_file(tmp_path, name, content):
 
 def test_not_utf8_names_the_line(tmp_path):
     path = tmp_path / "latin1.jsonl"
-    path.write_bytes(json.dumps(native("a")).encode() + b"\n" + '{"id": "b", "scene": "caf\u00e9"}\n'.encode("latin-1"))
+    path.write_bytes(
+        json.dumps(native("a")).encode() + b"\n" + '{"id": "b", "scene": "caf\u00e9"}\n'.encode("latin-1")
+    )
     message = str(load_error(path))
     assert message.startswith(f"{path}:2: file is not valid UTF-8 (byte 0xe9 at offset ")
     assert message.endswith("; save it as UTF-8")
@@ -255,7 +292,10 @@ def test_unknown_extension_missing_file_and_directory(tmp_path):
     )
     assert str(load_error(tmp_path / "missing.jsonl")) == f"{tmp_path / 'missing.jsonl'}: no such file"
     (tmp_path / "dir.jsonl").mkdir()
-    assert str(load_error(tmp_path / "dir.jsonl")) == f"{tmp_path / 'dir.jsonl'}: is a directory, expected a profile file"
+    assert (
+        str(load_error(tmp_path / "dir.jsonl"))
+        == f"{tmp_path / 'dir.jsonl'}: is a directory, expected a profile file"
+    )
 
 
 def test_invalid_json_list_and_yaml_documents(tmp_path):
@@ -264,7 +304,9 @@ def test_invalid_json_list_and_yaml_documents(tmp_path):
     assert str(load_error(bad_json)) == f"{bad_json}:3: invalid JSON: Expecting value (column 10)"
     not_list = tmp_path / "q.json"
     not_list.write_text(json.dumps(native()), encoding="utf-8")
-    assert str(load_error(not_list)) == f"{not_list}:1: expected a JSON list of profile records, got an object"
+    assert (
+        str(load_error(not_list)) == f"{not_list}:1: expected a JSON list of profile records, got an object"
+    )
     bad_yaml = tmp_path / "p.yaml"
     bad_yaml.write_text("- id: a\n  persona: [unclosed\n  scene: s\n", encoding="utf-8")
     assert str(load_error(bad_yaml)) == (
@@ -297,7 +339,7 @@ def test_builtin_source_resolves_through_builtin_path(tmp_path, monkeypatch):
     monkeypatch.setitem(sys.modules, "rlver.profiles.builtin", fake)
     assert resolve_source("builtin:train") == target
     assert [p.id for p in load_profiles("builtin:train")] == ["a"]
-    with pytest.raises(ProfileError, match=r"^builtin:nope: unknown built-in profile set"):
+    with pytest.raises(ProfileError, match=r"^'builtin:nope': unknown built-in profile set"):
         load_profiles("builtin:nope")
 
 
@@ -330,13 +372,15 @@ def test_write_keeps_the_old_file_when_serialisation_fails(tmp_path, monkeypatch
 
 
 def test_stats_count_types_needs_languages_and_traits():
-    profiles = load_profiles(OFFICIAL) + load_profiles(NATIVE_YAML) + [Profile(**native("x", traits=("shy", "shy")))]
+    profiles = (
+        load_profiles(OFFICIAL) + load_profiles(NATIVE_YAML) + [Profile(**native("x", traits=("shy", "shy")))]
+    )
     stats = profile_stats(profiles)
     assert stats.total == 6
     assert stats.by_character == {"negative": 1, "passive": 2, "avoidant": 2, "unknown": 1}
     assert stats.by_need["venting"] == 1 and stats.by_need["praise"] == 1 and stats.by_need["unknown"] == 1
     assert stats.by_need["analysis"] == 0 and list(stats.by_need)[:2] == ["analysis", "advice"]
     assert stats.by_language == {"en": 3, "zh": 3}
-    assert list(stats.by_trait.items())[0] == ("shy", 2)  # counted once per profile, most common first
+    assert next(iter(stats.by_trait.items())) == ("shy", 2)  # counted once per profile, most common first
     assert stats.with_first_talk == 3
     assert stats.share(3) == 0.5 and profile_stats([]).share(0) == 0.0

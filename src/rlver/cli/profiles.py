@@ -12,12 +12,12 @@ import difflib
 import json
 from enum import Enum
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from rich.text import Text
 
 from rlver.cli._common import cli_errors, console, err_console, fail
 from rlver.errors import ConfigError, LLMError, ProfileError
@@ -33,7 +33,9 @@ profiles_app = typer.Typer(
     no_args_is_help=True,
 )
 
-_SOURCE_HELP = "Profile file (.jsonl, .json, .yaml/.yml; official or native format) or builtin:train / builtin:test."
+_SOURCE_HELP = (
+    "Profile file (.jsonl, .json, .yaml/.yml; official or native format) or builtin:train / builtin:test."
+)
 
 
 class LanguageChoice(str, Enum):
@@ -55,13 +57,17 @@ def register(app: typer.Typer) -> None:
     app.add_typer(profiles_app, name="profiles")
 
 
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
 def _count_table(title: str, counts: dict[str, int], stats: ProfileStats) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column(title.lower())
     table.add_column("count", justify="right")
     table.add_column("share", justify="right")
     for key, count in counts.items():
-        table.add_row(key, str(count), f"{stats.share(count):.0%}")
+        table.add_row(Text(key), str(count), f"{stats.share(count):.0%}")  # traits are user text
     return table
 
 
@@ -71,7 +77,8 @@ def validate(source: str = typer.Argument(..., help=_SOURCE_HELP, metavar="PATH"
     """Check a profile file: every record valid, ids unique. Prints counts by character type and hidden need."""
     profiles = load_profiles(source)
     stats = profile_stats(profiles)
-    console.print(f"[green]ok[/]: {source}: {stats.total} profiles", highlight=False)
+    status = Text.assemble(("ok", "green"), f": {source}: {_plural(stats.total, 'profile')}")
+    console.print(status, soft_wrap=True)
     console.print(_count_table("Character type", stats.by_character, stats))
     console.print(_count_table("Hidden need", stats.by_need, stats))
 
@@ -88,25 +95,34 @@ def _clip(text: str | None, width: int) -> str:
 def list_profiles(
     source: str = typer.Argument(..., help=_SOURCE_HELP),
     limit: int = typer.Option(20, "--limit", "-n", min=0, help="Show at most N profiles (0 = all)."),
-    need: Optional[HiddenNeed] = typer.Option(None, "--need", case_sensitive=False, help="Only this hidden need."),
-    character: Optional[CharacterType] = typer.Option(
+    need: HiddenNeed | None = typer.Option(
+        None, "--need", case_sensitive=False, help="Only this hidden need."
+    ),
+    character: CharacterType | None = typer.Option(
         None, "--character", case_sensitive=False, help="Only this character type."
     ),
     output: ListFormat = typer.Option(
-        ListFormat.table, "--format", case_sensitive=False, help="table, or jsonl (native records, one a line)."
+        ListFormat.table,
+        "--format",
+        case_sensitive=False,
+        help="table, or jsonl (native records, one a line).",
     ),
 ) -> None:
     """List profiles (id, name, type, need, opening line), optionally filtered."""
     profiles = load_profiles(source)
     selected = [
-        p for p in profiles if (need is None or p.need == need) and (character is None or p.character == character)
+        p
+        for p in profiles
+        if (need is None or p.need == need) and (character is None or p.character == character)
     ]
     shown = selected if limit == 0 else selected[:limit]
     if output == ListFormat.jsonl:
         for profile in shown:
             console.out(json.dumps(profile_to_record(profile), ensure_ascii=False), highlight=False)
         return
-    table = Table(title=f"{source}: {len(shown)} of {len(selected)} matching profiles ({len(profiles)} in total)")
+    table = Table(
+        title=Text(f"{source}: {len(shown)} of {len(selected)} matching profiles ({len(profiles)} in total)")
+    )
     table.add_column("id", no_wrap=True)
     table.add_column("name")
     table.add_column("character")
@@ -114,13 +130,13 @@ def list_profiles(
     table.add_column("lang")
     table.add_column("first talk")
     for p in shown:
-        table.add_row(
-            p.id,
-            p.name or "",
+        table.add_row(  # Text(): profile text is data, never rich markup or :emoji: codes
+            Text(p.id),
+            Text(p.name or ""),
             p.character.value if p.character else "",
             p.need.value if p.need else "",
             p.language,
-            _clip(p.first_talk, 60),
+            Text(_clip(p.first_talk, 60)),
         )
     console.print(table)
 
@@ -131,7 +147,10 @@ def _find(profiles: list[Profile], profile_id: str, source: str) -> Profile:
             return profile
     close = difflib.get_close_matches(profile_id, [p.id for p in profiles], n=3)
     hint = f"; did you mean {', '.join(close)}?" if close else ""
-    raise ProfileError(f"{source}: no profile with id {profile_id!r} ({len(profiles)} profiles){hint}")
+    # "no profile ... in SOURCE": a leading "builtin:test:" would render as an emoji in the error line
+    raise ProfileError(
+        f"no profile with id {profile_id!r} in {source} ({_plural(len(profiles), 'profile')}){hint}"
+    )
 
 
 @profiles_app.command("show")
@@ -156,24 +175,29 @@ def show(
         ("language", profile.language),
         ("initial emotion", None if profile.initial_emotion is None else str(profile.initial_emotion)),
     ):
-        facts.add_row(label, value if value is not None else "-")
+        facts.add_row(label, Text(value if value is not None else "-"))
     console.print(facts)
-    console.print(Panel(profile.persona, title="persona", title_align="left"))
-    console.print(Panel(profile.scene, title="scene", title_align="left"))
-    console.print(Panel(profile.first_talk or "(none: the simulator writes the opening)", title="first talk", title_align="left"))
+    opening = profile.first_talk or "(none: the simulator writes the opening)"
+    for title, body in (("persona", profile.persona), ("scene", profile.scene), ("first talk", opening)):
+        console.print(Panel(Text(body), title=title, title_align="left"))
 
 
 @profiles_app.command("stats")
 @cli_errors
 def stats(
     source: str = typer.Argument(..., help=_SOURCE_HELP),
-    top_traits: int = typer.Option(15, "--top-traits", min=0, help="How many of the most common traits to show."),
+    top_traits: int = typer.Option(
+        15, "--top-traits", min=0, help="How many of the most common traits to show."
+    ),
 ) -> None:
     """Count profiles by character type, hidden need, language and trait."""
     profiles = load_profiles(source)
     result = profile_stats(profiles)
     console.print(
-        f"{source}: {result.total} profiles, {result.with_first_talk} with a scripted opening line", highlight=False
+        f"{source}: {_plural(result.total, 'profile')}, {result.with_first_talk} with a scripted opening line",
+        highlight=False,
+        soft_wrap=True,
+        markup=False,
     )
     console.print(_count_table("Character type", result.by_character, result))
     console.print(_count_table("Hidden need", result.by_need, result))
@@ -186,20 +210,36 @@ def stats(
 @profiles_app.command("generate")
 @cli_errors
 def generate(
-    n: int = typer.Option(..., "--n", min=1, help="Number of profiles wanted in --out (a rerun tops the file up)."),
+    n: int = typer.Option(
+        ..., "--n", min=1, help="Number of profiles wanted in --out (a rerun tops the file up)."
+    ),
     generator: str = typer.Option(..., "--generator", help="The LLM that writes profiles: openai:MODEL."),
-    base_url: Optional[str] = typer.Option(
-        None, "--generator-base-url", help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (default: OpenAI)."
+    base_url: str | None = typer.Option(
+        None,
+        "--generator-base-url",
+        help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (default: OpenAI).",
     ),
     api_key_env: str = typer.Option(
-        "OPENAI_API_KEY", "--api-key-env", help="Environment variable holding the API key (never pass the key itself)."
+        "OPENAI_API_KEY",
+        "--api-key-env",
+        help="Environment variable holding the API key (never pass the key itself).",
     ),
-    language: LanguageChoice = typer.Option(LanguageChoice.en, "--language", help="Language of the profiles: en or zh."),
-    out: Path = typer.Option(..., "--out", help="Output JSONL file; existing generated profiles are kept and skipped."),
-    seed: int = typer.Option(0, "--seed", help="Sampling seed: the same seed and index always give the same spec."),
+    language: LanguageChoice = typer.Option(
+        LanguageChoice.en, "--language", help="Language of the profiles: en or zh."
+    ),
+    out: Path = typer.Option(
+        ..., "--out", help="Output JSONL file; existing generated profiles are kept and skipped."
+    ),
+    seed: int = typer.Option(
+        0, "--seed", help="Sampling seed: the same seed and index always give the same spec."
+    ),
     concurrency: int = typer.Option(4, "--concurrency", min=1, help="Profiles generated at once."),
-    max_attempts: int = typer.Option(3, "--max-attempts", min=1, help="LLM answers tried per profile before giving up."),
-    temperature: float = typer.Option(0.9, "--temperature", min=0.0, help="Sampling temperature of the generator."),
+    max_attempts: int = typer.Option(
+        3, "--max-attempts", min=1, help="LLM answers tried per profile before giving up."
+    ),
+    temperature: float = typer.Option(
+        0.9, "--temperature", min=0.0, help="Sampling temperature of the generator."
+    ),
 ) -> None:
     """Generate profiles with an LLM: sampled type, traits, hidden need and topic; validated, deduplicated, resumable."""
     from rlver.cli._specs import EndpointOptions, make_chat_client
@@ -207,19 +247,34 @@ def generate(
 
     kind, _, model = generator.partition(":")
     if kind != "openai" or not model:
-        raise ConfigError(f"unknown generator {generator!r}; expected openai:MODEL, e.g. openai:deepseek-chat")
+        raise ConfigError(
+            f"unknown generator {generator!r}; expected openai:MODEL, e.g. openai:deepseek-chat"
+        )
     config = GeneratorConfig(
-        n=n, language=language.value, seed=seed, concurrency=concurrency, max_attempts=max_attempts, temperature=temperature
+        n=n,
+        language=language.value,
+        seed=seed,
+        concurrency=concurrency,
+        max_attempts=max_attempts,
+        temperature=temperature,
     )
     options = EndpointOptions(
-        base_url=base_url, api_key_env=api_key_env, max_concurrency=concurrency, temperature=temperature, seed=seed
+        base_url=base_url,
+        api_key_env=api_key_env,
+        max_concurrency=concurrency,
+        temperature=temperature,
+        seed=seed,
     )
     client = make_chat_client(model, options, default_temperature=temperature)
 
     async def run():  # one event loop owns the client from first request to close
         try:
             with Progress(
-                TextColumn("generating"), BarColumn(), MofNCompleteColumn(), console=err_console, transient=True
+                TextColumn("generating"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=err_console,
+                transient=True,
             ) as progress:
                 bar = progress.add_task("profiles", total=n)
                 return await generate_profiles(
@@ -232,7 +287,7 @@ def generate(
         report = asyncio.run(run())
     except LLMError as exc:
         raise fail(str(exc)) from None
-    table = Table(title=f"{out}: generated profiles", title_justify="left")
+    table = Table(title=Text(f"{out}: generated profiles"), title_justify="left")
     table.add_column("")
     table.add_column("count", justify="right")
     for label, value in (
@@ -242,14 +297,22 @@ def generate(
         ("failed", len(report.failed_indices)),
         ("LLM calls", report.llm_calls),
         ("duplicates rejected", report.duplicates),
-        *((f"rejected: {reason}", count) for reason, count in sorted(report.rejected.items()) if reason != "duplicate"),
+        *(
+            (f"rejected: {reason}", count)
+            for reason, count in sorted(report.rejected.items())
+            if reason != "duplicate"
+        ),
     ):
         table.add_row(label, str(value))
     console.print(table)
     if report.dropped_truncated_line:
-        err_console.print(f"note: dropped a truncated last line from {out} (an earlier run was interrupted)")
+        err_console.print(
+            Text(f"note: dropped a truncated last line from {out} (an earlier run was interrupted)")
+        )
     if report.failed_indices:
-        shown = ", ".join(map(str, report.failed_indices[:10])) + (" ..." if len(report.failed_indices) > 10 else "")
+        shown = ", ".join(map(str, report.failed_indices[:10])) + (
+            " ..." if len(report.failed_indices) > 10 else ""
+        )
         raise fail(
             f"{len(report.failed_indices)} of {n} profiles failed after {max_attempts} attempts (indices {shown}); "
             "rerun the same command to retry them",

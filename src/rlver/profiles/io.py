@@ -13,9 +13,10 @@ import json
 import os
 import stat
 import tempfile
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable, Iterator, Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import ValidationError
@@ -64,7 +65,11 @@ class ProfileIssue:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.message}" if self.line is not None else f"{self.path}: {self.message}"
+        return (
+            f"{self.path}:{self.line}: {self.message}"
+            if self.line is not None
+            else f"{self.path}: {self.message}"
+        )
 
 
 class ProfileFileError(ProfileError):
@@ -100,13 +105,13 @@ def resolve_source(source: str | os.PathLike[str]) -> Path:
     try:
         from rlver.profiles.builtin import builtin_path  # lazy: the built-in sets are optional data
     except ImportError as exc:
-        raise ProfileError(f"{text}: built-in profile sets are not available ({exc})") from None
+        raise ProfileError(f"{text!r}: built-in profile sets are not available ({exc})") from None
     try:
         return Path(builtin_path(name))
     except ProfileError:
         raise
     except (KeyError, ValueError, FileNotFoundError) as exc:
-        raise ProfileError(f"{text}: unknown built-in profile set ({exc})") from None
+        raise ProfileError(f"{text!r}: unknown built-in profile set ({exc})") from None
 
 
 def _fail(path: str, message: str, line: int | None = None) -> ProfileFileError:
@@ -119,14 +124,19 @@ def _read_text(path: Path, shown: str) -> str:
     if path.is_dir():
         raise _fail(shown, "is a directory, expected a profile file")
     if path.suffix.lower() not in PROFILE_EXTENSIONS:
-        raise _fail(shown, f"unknown profile file extension {path.suffix or '(none)'!r} (expected .jsonl, .json, .yaml or .yml)")
+        raise _fail(
+            shown,
+            f"unknown profile file extension {path.suffix or '(none)'!r} (expected .jsonl, .json, .yaml or .yml)",
+        )
     data = path.read_bytes()
     try:
         return data.decode("utf-8-sig")  # tolerate the BOM some Windows editors write
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise _fail(
-            shown, f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8", line
+            shown,
+            f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); save it as UTF-8",
+            line,
         ) from None
 
 
@@ -172,7 +182,9 @@ def _yaml_records(text: str, shown: str) -> Iterator[RawRecord]:
         if node is None:
             return
         if not isinstance(node, yaml.SequenceNode):
-            raise _fail(shown, f"expected a YAML list of profile records, got a {node.id}", node.start_mark.line + 1)
+            raise _fail(
+                shown, f"expected a YAML list of profile records, got a {node.id}", node.start_mark.line + 1
+            )
         document = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -204,7 +216,14 @@ def iter_profile_records(path: str | os.PathLike[str]) -> Iterator[RawRecord]:
 
 
 def _type_name(value: Any) -> str:
-    names = {dict: "an object", list: "a list", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    names = {
+        dict: "an object",
+        list: "a list",
+        str: "a string",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+    }
     return "null" if value is None else names.get(type(value), type(value).__name__)
 
 
@@ -239,7 +258,11 @@ def profile_from_record(data: Any) -> Profile:
         if record_format == "official":
             return official_to_profile(OfficialRecord.model_validate(record))
         if "language" not in record:
-            text = "".join(record.get(key) or "" for key in ("persona", "scene", "task") if isinstance(record.get(key), str))
+            text = "".join(
+                record.get(key) or ""
+                for key in ("persona", "scene", "task")
+                if isinstance(record.get(key), str)
+            )
             record["language"] = detect_language(text)
         return Profile.model_validate(record)
     except ValidationError as exc:
@@ -271,7 +294,9 @@ def load_profiles(source: str | os.PathLike[str]) -> list[Profile]:
             continue
         if profile.id in first_line_of_id:
             first = first_line_of_id[profile.id]
-            issues.append(ProfileIssue(shown, raw.line, f"duplicate id {profile.id!r} (first used at line {first})"))
+            issues.append(
+                ProfileIssue(shown, raw.line, f"duplicate id {profile.id!r} (first used at line {first})")
+            )
             continue
         first_line_of_id[profile.id] = raw.line
         profiles.append(profile)
@@ -314,7 +339,9 @@ def write_profiles(
     if format not in ("native", "official"):
         raise ConfigError(f"unknown profile format {format!r} (expected 'native' or 'official')")
     if suffix not in PROFILE_EXTENSIONS:
-        raise ConfigError(f"{target}: unknown profile file extension {suffix or '(none)'!r} (expected .jsonl, .json, .yaml or .yml)")
+        raise ConfigError(
+            f"{target}: unknown profile file extension {suffix or '(none)'!r} (expected .jsonl, .json, .yaml or .yml)"
+        )
     if format == "official" and suffix != ".jsonl":
         raise ConfigError(f"{target}: the official format is JSONL; use a .jsonl file")
     records, seen = [], set()

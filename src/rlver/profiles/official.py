@@ -82,6 +82,7 @@ def parse_character_type(value: str) -> CharacterType:
 # Each need is recognised by a few phrasings, Chinese and English. A task matches a need when at
 # least one pattern hits; the need with the most distinct hits wins, and a tie means "not clear"
 # (need=None) rather than a guess.
+# fmt: off
 _NEED_PATTERNS: dict[HiddenNeed, tuple[str, ...]] = {
     HiddenNeed.ANALYSIS: (
         r"辩证", r"(分析|剖析)(一下)?(这个|整个|当前|目前)?(问题|处境|局面|情况|利弊)", r"理性(地)?分析", r"客观(地)?分析",
@@ -126,8 +127,10 @@ _NEED_PATTERNS: dict[HiddenNeed, tuple[str, ...]] = {
         r"take (their|his|her|my) side", r"on (their|his|her|my) side", r"validat", r"confirm(ed)? that", r"wants? (that|it) confirmed",
     ),
 }
+# fmt: on
 _COMPILED_NEED_PATTERNS = {
-    need: tuple(re.compile(pattern, re.IGNORECASE) for pattern in patterns) for need, patterns in _NEED_PATTERNS.items()
+    need: tuple(re.compile(pattern, re.IGNORECASE) for pattern in patterns)
+    for need, patterns in _NEED_PATTERNS.items()
 }
 
 
@@ -141,7 +144,9 @@ def match_hidden_need(task: str) -> HiddenNeed | None:
     >>> match_hidden_need("Wants to talk.") is None
     True
     """
-    hits = {need: sum(1 for p in patterns if p.search(task)) for need, patterns in _COMPILED_NEED_PATTERNS.items()}
+    hits = {
+        need: sum(1 for p in patterns if p.search(task)) for need, patterns in _COMPILED_NEED_PATTERNS.items()
+    }
     ranked = sorted(hits.items(), key=lambda item: item[1], reverse=True)
     (best, best_hits), (_, runner_up_hits) = ranked[0], ranked[1]
     if best_hits == 0 or best_hits == runner_up_hits:
@@ -228,7 +233,9 @@ def profile_to_official(profile: Profile) -> dict[str, Any]:
     Raises ``ValueError`` for a profile without a character type (``main_cha`` is required).
     """
     if profile.character is None:
-        raise ValueError(f"profile {profile.id!r} has no character type; the official format requires main_cha")
+        raise ValueError(
+            f"profile {profile.id!r} has no character type; the official format requires main_cha"
+        )
     record: dict[str, Any] = {
         "id": profile.id,
         "player": profile.persona,

@@ -6,8 +6,8 @@ Pure: :func:`profile_stats` reads profiles and returns a frozen dataclass; print
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from rlver.profiles.schema import CharacterType, HiddenNeed, Profile
 
