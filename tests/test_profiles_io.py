@@ -384,3 +384,21 @@ def test_stats_count_types_needs_languages_and_traits():
     assert next(iter(stats.by_trait.items())) == ("shy", 2)  # counted once per profile, most common first
     assert stats.with_first_talk == 3
     assert stats.share(3) == 0.5 and profile_stats([]).share(0) == 0.0
+
+
+def test_public_api_of_the_profiles_package():
+    import rlver.profiles as package
+
+    assert {"load_profiles", "write_profiles", "iter_profile_records", "ProfileFileError", "profile_stats"} <= set(
+        package.__all__
+    )
+    assert all(hasattr(package, name) for name in package.__all__)
+
+
+@pytest.mark.parametrize("name", ["train", "test"])
+def test_builtin_sets_load_when_present(name):
+    builtin = pytest.importorskip("rlver.profiles.builtin")
+    if not hasattr(builtin, "builtin_path"):
+        pytest.skip("built-in profile sets not written yet")
+    profiles = load_profiles(f"builtin:{name}")
+    assert profiles and len({p.id for p in profiles}) == len(profiles)
