@@ -166,3 +166,64 @@ async def test_unwritable_cache_warns_but_returns_the_answer(stub_server, tmp_pa
             with caplog.at_level(logging.WARNING, logger="rlver.llm.client"):
                 assert await client.chat(MESSAGES) == "reply-1"
     assert "could not write cache entry" in caplog.text
+
+
+async def test_rerun_of_dialogues_reproduces_every_score_without_http(stub_server, tmp_path):
+    """The point of deterministic mode: policy and simulator both cached, a rerun is fully offline."""
+    import hashlib
+
+    from rlver.policy.openai_policy import OpenAIPolicy
+    from rlver.profiles.schema import CharacterType, Profile
+    from rlver.rollout import DialogueJob, RolloutConfig, run_dialogues
+    from rlver.simulator.llm_agent import LLMSentientAgent
+    from rlver.simulator.presets import get_preset
+
+    def simulator_model(request: dict) -> str:
+        # An unpredictable but request-determined change; both appraisal and reply sections, so the
+        # answer parses whichever step asked. A drifting endpoint would change it on every call.
+        digest = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).digest()
+        change = digest[0] % 21 - 6
+        return (
+            f"Content: x\nTargetCompletion: partly\nActivity: hmm\nAnalyse: ok\nChange: {change:+d}\n"
+            "Thinking: calm\nOrigin: well\nResponse: well, it has been a long week"
+        )
+
+    def policy_model(request: dict) -> str:
+        return f"That sounds hard (sample {request['seed']})."
+
+    profiles = [
+        Profile(
+            id=f"p{i}",
+            persona="Sam, 29, nurse",
+            scene="a fight at work; hidden theme: wants validation",
+            task="wants validation",
+            character=CharacterType.NEGATIVE,
+            first_talk="I had a fight at work.",
+        )
+        for i in range(2)
+    ]
+    jobs = [DialogueJob(profile=p, seed=0, group=g) for p in profiles for g in range(2)]
+
+    async def run(sim_url: str, policy_url: str) -> list[tuple]:
+        async with (
+            OpenAIChatClient(base_url=sim_url, model="sim", cache_dir=tmp_path) as sim_client,
+            OpenAIChatClient(base_url=policy_url, model="pol", cache_dir=tmp_path) as policy_client,
+        ):
+            episodes = await run_dialogues(
+                jobs,
+                OpenAIPolicy(policy_client),
+                LLMSentientAgent(sim_client),
+                RolloutConfig(get_preset("sage")),
+            )
+        return [(e.id, e.emotions, e.end_reason, e.error) for e in episodes]
+
+    with stub_server(simulator_model) as sim, stub_server(policy_model) as pol:
+        first = await run(sim.base_url, pol.base_url)
+        calls_first = len(sim.requests) + len(pol.requests)
+        second = await run(sim.base_url, pol.base_url)
+        calls_second = len(sim.requests) + len(pol.requests) - calls_first
+    assert all(error is None and len(emotions) > 2 for _, emotions, _, error in first)
+    assert first == second
+    assert calls_first > 0 and calls_second == 0
+    # Per-dialogue policy seeds: the two rollouts of a profile do not collapse into one.
+    assert first[0][1] != first[1][1]
