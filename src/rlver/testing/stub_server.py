@@ -33,6 +33,11 @@ class StubResponse:
     """Raw body to send instead of a well-formed completion (for malformed-response tests)."""
 
 
+class _Server(ThreadingHTTPServer):
+    # The default listen backlog (5) makes a burst of concurrent connects wait for SYN retries (~1 s).
+    request_queue_size = 1024
+
+
 Responder = Callable[[dict[str, Any]], "StubResponse | str"]
 
 
@@ -46,7 +51,7 @@ class StubChatServer:
         self.requests: list[dict[str, Any]] = []
         self.headers_seen: list[dict[str, str]] = []
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
+        self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, name="stub-chat-server", daemon=True)
 
