@@ -74,7 +74,8 @@ def make_policy(spec: str, options: EndpointOptions | None = None, *, seed: int 
     if kind == "openai":
         from rlver.policy.openai_policy import OpenAIPolicy
 
-        return OpenAIPolicy(make_chat_client(arg, options, default_temperature=0.7))
+        client = make_chat_client(arg, options, default_temperature=0.7)
+        return OpenAIPolicy(client, sampling=client.config.sampling)
     if kind == "reference":
         from rlver.policy.reference import ReferencePolicy
 
@@ -124,5 +125,6 @@ def make_simulator(spec: str, options: EndpointOptions | None = None, *, languag
     if kind == "openai":
         from rlver.simulator.llm_agent import LLMSentientAgent
 
-        return LLMSentientAgent(make_chat_client(arg, options, default_temperature=0.0), language=language)
+        client = make_chat_client(arg, options, default_temperature=0.0)
+        return LLMSentientAgent(client, language=language, sampling=client.config.sampling)
     raise ConfigError(f"unknown simulator spec {spec!r}; expected one of: {SIMULATOR_SPECS}")

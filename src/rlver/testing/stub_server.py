@@ -53,7 +53,7 @@ class StubChatServer:
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, name="stub-chat-server", daemon=True)
+        self._thread = threading.Thread(target=self._serve, name="stub-chat-server", daemon=True)
 
     @property
     def base_url(self) -> str:
@@ -68,6 +68,9 @@ class StubChatServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+    def _serve(self) -> None:
+        self._server.serve_forever(poll_interval=0.05)  # fast shutdown in tests
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
         stub = self
