@@ -143,14 +143,18 @@ class FunctionLabeller:
 
 
 def offline_labeller() -> FunctionLabeller:
-    """The embedding-based recogniser of the offline simulator, mapped to ESConv labels."""
+    """The offline simulator's embedding recogniser: the reply's dominant strategy, mapped to its
+    ESConv label (:data:`rlver.simulator.offline.strategies.ESCONV_LABEL`); a reply in which no
+    sentence is recognised (filler, garble) counts as ``Others``."""
     try:
-        from rlver.simulator.offline import strategies as offline_strategies
+        from rlver.simulator.offline.recognise import label as dominant_strategy
+        from rlver.simulator.offline.strategies import ESCONV_LABEL
     except ModuleNotFoundError as exc:
         raise ConfigError(f"the offline strategy recogniser is not available ({exc}); use --labeller openai:MODEL") from None
 
     def label(text: str) -> str:
-        return offline_strategies.esconv_label(text)
+        strategy = dominant_strategy(text)
+        return "Others" if strategy is None else ESCONV_LABEL[strategy]
 
     return FunctionLabeller(label, name="offline")
 
