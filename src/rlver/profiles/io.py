@@ -175,8 +175,13 @@ def _json_list_records(text: str, shown: str) -> Iterator[RawRecord]:
         yield RawRecord(line, data=item)
 
 
+# libyaml's C loader/dumper when PyYAML was built with it (about 10x faster), else pure Python;
+# both keep the line marks used in error messages.
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 def _yaml_records(text: str, shown: str) -> Iterator[RawRecord]:
-    loader = yaml.SafeLoader(text)
+    loader = _YamlLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
@@ -314,7 +319,7 @@ def profile_to_record(profile: Profile, format: FileFormat = "native") -> dict[s
     return profile.model_dump(mode="json", exclude_none=True)
 
 
-class _BlockStringDumper(yaml.SafeDumper):
+class _BlockStringDumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # type: ignore[misc]
     """Writes multi-line strings as ``|`` blocks so that scenes stay readable in YAML."""
 
 
