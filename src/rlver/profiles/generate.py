@@ -378,7 +378,8 @@ async def _generate_one(
     for attempt in range(config.max_attempts):
         params = SamplingParams(
             temperature=config.temperature,
-            seed=config.seed * 1_000_003 + spec.index * 101 + attempt,
+            # a distinct, reproducible sampling seed per (seed, index, attempt): a retry is a new draw
+            seed=random.Random(f"rlver-profile-attempt:{config.seed}:{spec.index}:{attempt}").getrandbits(31),
             max_tokens=config.max_tokens,
         )
         report.llm_calls += 1
