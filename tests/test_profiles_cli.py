@@ -67,8 +67,11 @@ def test_validate_missing_file(app, tmp_path):
     )
 
 
+def ids(result) -> list[str]:
+    return [json.loads(line)["id"] for line in result.stdout.splitlines()]
+
+
 def test_list_filters_and_limits(app):
-    ids = lambda result: [json.loads(line)["id"] for line in result.stdout.splitlines()]
     everything = invoke(app, "list", OFFICIAL, "--format", "jsonl")
     assert everything.exit_code == 0 and len(ids(everything)) == 3
     assert ids(invoke(app, "list", OFFICIAL, "--need", "venting", "--format", "jsonl")) == [
