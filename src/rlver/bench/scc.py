@@ -72,7 +72,6 @@ CREATIVITY_WEIGHTS: dict[str, float] = {
     "Information": -0.8,
 }
 """y axis: + for personal, open-ended, unscripted moves; − for templated, informational, step-wise ones."""
-assert set(EMPATHY_WEIGHTS) == set(ESCONV_STRATEGIES) == set(CREATIVITY_WEIGHTS)
 
 
 @dataclass(frozen=True)
