@@ -61,9 +61,9 @@ def _plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
 
 
-def _count_table(title: str, counts: dict[str, int], stats: ProfileStats) -> Table:
+def _count_table(title: str, counts: dict[str, int], stats: ProfileStats, column: str | None = None) -> Table:
     table = Table(title=title, title_justify="left")
-    table.add_column(title.lower())
+    table.add_column(column or title.lower())
     table.add_column("count", justify="right")
     table.add_column("share", justify="right")
     for key, count in counts.items():
@@ -204,7 +204,9 @@ def stats(
     console.print(_count_table("Language", result.by_language, result))
     traits = dict(list(result.by_trait.items())[:top_traits])
     if traits:
-        console.print(_count_table(f"Traits (top {len(traits)} of {len(result.by_trait)})", traits, result))
+        console.print(
+            _count_table(f"Traits (top {len(traits)} of {len(result.by_trait)})", traits, result, "trait")
+        )
 
 
 @profiles_app.command("generate")
