@@ -17,6 +17,7 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(text)
             handle.flush()
@@ -25,6 +26,14 @@ def atomic_write_text(path: str | Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    """Keep an existing file's permissions; new files get 0644 (mkstemp would leave 0600)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        return 0o644
 
 
 def atomic_write_json(path: str | Path, data: Any) -> None:
@@ -44,7 +53,10 @@ def read_jsonl_tolerant(path: str | Path) -> tuple[list[dict[str, Any]], int]:
     path = Path(path)
     if not path.exists():
         return [], 0
-    lines = path.read_text(encoding="utf-8").splitlines()
+    # split("\n"), not splitlines(): U+2028 inside a JSON string is not a line break.
+    lines = path.read_text(encoding="utf-8").split("\n")
+    while lines and not lines[-1].strip():
+        lines.pop()
     rows: list[dict[str, Any]] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
