@@ -147,6 +147,34 @@ async def test_later_turns_append_only_the_template_delta(model, tokenizer):
         assert trace.mask[len(old) + len(delta)] == 1
 
 
+QWEN3_LIKE = (  # like Qwen3: the final assistant turn gets an empty think block, earlier ones do not
+    "{%- for m in messages %}{{ '<|im_start|>' + m.role + '\\n' }}"
+    "{%- if m.role == 'assistant' and loop.last %}{{ '<think>\\n\\n</think>\\n\\n' }}{%- endif %}"
+    "{{ m.content + '<|im_end|>\\n' }}{%- endfor %}"
+    "{%- if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{%- endif %}"
+)
+
+
+def test_delta_is_found_when_the_template_rerenders_the_last_assistant_turn(tokenizer):
+    qwen3_like = copy.deepcopy(tokenizer)
+    qwen3_like.chat_template = QWEN3_LIKE
+    messages = [SYSTEM, Message("user", "Hi."), Message("assistant", "Hello."), Message("user", "Bye now.")]
+    delta = turn_delta_ids(qwen3_like, messages, {tokenizer.eos_token_id})
+    assert qwen3_like.decode(delta) == "\n<|im_start|>user\nBye now.<|im_end|>\n<|im_start|>assistant\n"
+
+
+def test_template_that_closes_turns_inconsistently_is_refused(tokenizer):
+    odd = copy.deepcopy(tokenizer)
+    odd.chat_template = (
+        "{%- for m in messages %}{{ '<|im_start|>' + m.role + '\\n' + m.content + '<|im_end|>' }}"
+        "{%- if loop.last %}{{ '\\n\\n' }}{%- else %}{{ '\\n' }}{%- endif %}{%- endfor %}"
+        "{%- if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{%- endif %}"
+    )
+    messages = [Message("user", "Hi."), Message("assistant", "Hello."), Message("user", "Bye now.")]
+    with pytest.raises(PolicyError, match="closes an assistant turn differently"):
+        turn_delta_ids(odd, messages, {tokenizer.eos_token_id})
+
+
 async def test_trace_equals_template_render_of_the_text_conversation(model, tokenizer):
     replies = ["I hear you, that sounds hard.", "<think>She needs rest.</think> Take it slow tonight."]
     policy = HFPolicy(model, tokenizer, GenerationSettings(max_new_tokens=32))

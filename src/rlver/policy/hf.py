@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Sequence
 
 import torch
-from transformers import GenerationConfig, LogitsProcessor, LogitsProcessorList
+from transformers import GenerationConfig, LogitsProcessor, LogitsProcessorList, PreTrainedTokenizerBase
 
 from rlver.errors import ConfigError, PolicyError
 from rlver.llm.types import Message
@@ -65,7 +65,7 @@ class GenerationSettings:
         return self.temperature == 0
 
 
-def render_ids(tokenizer, messages: Sequence[Message], *, generation_prompt: bool) -> list[int]:
+def render_ids(tokenizer: PreTrainedTokenizerBase, messages: Sequence[Message], *, generation_prompt: bool) -> list[int]:
     """Token ids of ``messages`` rendered by the tokenizer's chat template."""
     encoded = tokenizer.apply_chat_template(
         [m.to_dict() for m in messages],
@@ -76,27 +76,33 @@ def render_ids(tokenizer, messages: Sequence[Message], *, generation_prompt: boo
     return [int(i) for i in encoded["input_ids"]]
 
 
-def turn_delta_ids(tokenizer, messages: Sequence[Message], end_of_turn_ids: set[int]) -> list[int]:
+def turn_delta_ids(
+    tokenizer: PreTrainedTokenizerBase, messages: Sequence[Message], end_of_turn_ids: set[int]
+) -> list[int]:
     """Ids the template adds after the previous assistant turn's end-of-turn token.
 
     That is: any template suffix after the end-of-turn token (ChatML: ``\\n``), the new user turn
     (``messages[-1]``) and the generation prompt. Earlier turns are rendered with placeholder
     content, so only the new message's text is tokenised and the delta is the same whatever the
-    policy sampled before.
+    policy sampled before. The boundary is found by counting end-of-turn tokens, so templates that
+    render the final assistant turn differently from earlier ones (Qwen3 adds an empty think block
+    to the last one) still give the right delta.
     """
     if len(messages) < 2 or messages[-1].role != "user" or messages[-2].role != "assistant":
         raise PolicyError("a later turn needs messages ending with an assistant message and a new user message")
     skeleton = [m if m.role == "system" else Message(m.role, _PLACEHOLDER) for m in messages[:-1]]
     before = render_ids(tokenizer, skeleton, generation_prompt=False)
     after = render_ids(tokenizer, [*skeleton, messages[-1]], generation_prompt=True)
-    ends = [i for i, token in enumerate(before) if token in end_of_turn_ids]
-    if not ends:
+    ends_before = [i for i, token in enumerate(before) if token in end_of_turn_ids]
+    ends_after = [i for i, token in enumerate(after) if token in end_of_turn_ids]
+    if not ends_before or len(ends_after) < len(ends_before):
         raise PolicyError("the chat template does not close assistant turns with an end-of-turn token")
-    end = ends[-1]
-    if after[: end + 1] != before[: end + 1]:
-        raise PolicyError("the chat template re-renders earlier turns when a message is added; "
-                          "token-exact multi-turn traces need an append-only template")
-    return after[end + 1 :]
+    suffix = before[ends_before[-1] + 1 :]  # template text after the assistant's end-of-turn token
+    delta = after[ends_after[len(ends_before) - 1] + 1 :]
+    if delta[: len(suffix)] != suffix:
+        raise PolicyError("the chat template closes an assistant turn differently once a user message "
+                          "follows; token-exact multi-turn traces cannot be extended with it")
+    return delta
 
 
 class _SampledLogProbs(LogitsProcessor):
