@@ -192,6 +192,8 @@ def plot_outcome_counts(
     ax.bar(names, failure, bottom=[s + o for s, o in zip(success, other)], color=_FAILURE_COLOR, label="failure (< 10)")
     for i, (s, o, f) in enumerate(zip(success, other, failure)):
         ax.annotate(f"{s} / {f}", (i, s + o + f), ha="center", va="bottom", fontsize=9)
+    tallest = max((s + o + f for s, o, f in zip(success, other, failure)), default=0)
+    ax.set_ylim(0, tallest * 1.15 + 0.5)  # room for the counts above the bars
     ax.set_ylabel("dialogues")
     ax.set_title(title + " (success / failure)")
     ax.legend(loc="upper left", fontsize=8, bbox_to_anchor=(1.0, 1.0))
@@ -301,7 +303,7 @@ def plot_capability_radar(
     axes_keys = list(CAPABILITIES)
     names = [(labels or {}).get(k) or CAPABILITY_NAMES[k]["en"] for k in axes_keys]
     angles = [2 * math.pi * i / len(axes_keys) for i in range(len(axes_keys))]
-    fig = _figure(6.5, 5.5)
+    fig = _figure(8.0, 5.6)
     ax = fig.add_subplot(projection="polar")
     for (model, means), color in zip(models.items(), _colors(len(models))):
         values = [float(means.get(k) or 0.0) for k in axes_keys]
@@ -309,11 +311,12 @@ def plot_capability_radar(
         ax.fill(angles + angles[:1], values + values[:1], color=color, alpha=0.12)
     ax.set_xticks(angles)
     ax.set_xticklabels(names, fontsize=9)
+    ax.tick_params(axis="x", pad=10)
     ax.set_ylim(0, 5)
     ax.set_yticks([1, 2, 3, 4, 5])
     ax.set_title("Five capabilities (LLM judge, 1-5)")
     if models:
-        ax.legend(loc="upper right", bbox_to_anchor=(1.35, 1.12), fontsize=8)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.12, 1.05), fontsize=8)
     return _done(fig, path)
 
 
