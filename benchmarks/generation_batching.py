@@ -103,8 +103,8 @@ def main() -> None:
 
     runs: dict[str, list[list[tuple[float, int]]]] = {"batched": [], "one_by_one": []}
     for _ in range(args.repeats):
-        for mode in runs:
-            runs[mode].append(asyncio.run(run_dialogues(policy, args.dialogues, batched=mode == "batched")))
+        for mode, samples in runs.items():
+            samples.append(asyncio.run(run_dialogues(policy, args.dialogues, batched=mode == "batched")))
 
     # Phases: turn 1 (render + sample), turn 2 (delta + re-prefill of the trace + sample), both turns.
     phases = {"turn1": [0], "turn2": [1], "both": [0, 1]}

@@ -2,7 +2,14 @@
 
 from rlver.models.chat_template import CHATML_TEMPLATE
 from rlver.models.loading import load_pretrained, resolve_device, resolve_dtype
-from rlver.models.tiny import MODEL_SHAPES, SAMPLE_TEXTS, TinyModelShape, build_tiny_model, tiny_test_setup, train_tokenizer
+from rlver.models.tiny import (
+    MODEL_SHAPES,
+    SAMPLE_TEXTS,
+    TinyModelShape,
+    build_tiny_model,
+    tiny_test_setup,
+    train_tokenizer,
+)
 
 __all__ = [
     "CHATML_TEMPLATE",

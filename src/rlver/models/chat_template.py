@@ -8,7 +8,7 @@ so a policy's sampled reply ends exactly where the template would close the assi
 
 from __future__ import annotations
 
-__all__ = ["CHATML_TEMPLATE", "IM_START", "IM_END", "END_OF_TEXT", "THINK_TOKENS"]
+__all__ = ["CHATML_TEMPLATE", "END_OF_TEXT", "IM_END", "IM_START", "THINK_TOKENS"]
 
 IM_START = "<|im_start|>"
 IM_END = "<|im_end|>"

@@ -7,8 +7,9 @@ a tiny model exercises exactly the token paths a real Qwen2.5/Qwen3 checkpoint w
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable, Literal
+from typing import Literal
 
 import torch
 from tokenizers import AddedToken, Tokenizer, decoders, models, pre_tokenizers, trainers
@@ -18,13 +19,13 @@ from rlver.errors import ConfigError
 from rlver.models.chat_template import CHATML_TEMPLATE, END_OF_TEXT, IM_END, IM_START, THINK_TOKENS
 
 __all__ = [
-    "ModelSize",
-    "TinyModelShape",
     "MODEL_SHAPES",
     "SAMPLE_TEXTS",
-    "train_tokenizer",
+    "ModelSize",
+    "TinyModelShape",
     "build_tiny_model",
     "tiny_test_setup",
+    "train_tokenizer",
 ]
 
 ModelSize = Literal["tiny", "small", "medium"]

@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
 
 import torch
 from transformers import GenerationConfig, LogitsProcessor, LogitsProcessorList, PreTrainedTokenizerBase
 
 from rlver.errors import ConfigError, PolicyError
 from rlver.llm.types import Message
-from rlver.policy.base import PolicyRequest, TokenTrace
+from rlver.policy.base import PolicyRequest
 from rlver.policy.think import THINK_CLOSE, THINK_OPEN
 
 __all__ = ["GenerationSettings", "HFPolicy", "render_ids", "turn_delta_ids"]
@@ -187,7 +187,7 @@ class HFPolicy:
         device: str | torch.device | None = None,
         dtype: str | torch.dtype | None = None,
         name: str | None = None,
-    ) -> "HFPolicy":
+    ) -> HFPolicy:
         """Load a local ``save_pretrained`` directory (safetensors only; no hub download)."""
         from rlver.models.loading import load_pretrained
 
