@@ -96,9 +96,12 @@ def test_each_plot_writes_a_png(tmp_path, run_dir):
     assert list(line.get_ydata()) == [m["reward/mean"] for m in metrics]
 
 
-def test_report_contains_every_section(run_dir, tmp_path):
-    out = write_report(run_dir, tmp_path / "report.html")
-    page = out.read_text(encoding="utf-8")
+@pytest.fixture(scope="module")
+def page(run_dir):
+    return write_report(run_dir, run_dir.parent / "report.html").read_text(encoding="utf-8")
+
+
+def test_report_contains_every_section(page):
     for anchor in ('id="training"', 'id="benchmark"', 'id="capabilities"', 'id="strategies"', 'id="scc"',
                    'id="general"', 'id="dialogues"'):
         assert anchor in page, anchor
@@ -114,8 +117,7 @@ def test_report_contains_every_section(run_dir, tmp_path):
     assert turn["appraisal"]["activity"].startswith("I notice they chose") and "applied_change" in turn["appraisal"]
 
 
-def test_policy_text_cannot_inject_markup(run_dir, tmp_path):
-    page = write_report(run_dir, tmp_path / "report.html").read_text(encoding="utf-8")
+def test_policy_text_cannot_inject_markup(page):
     assert "window.pwned" in page  # the text is there, as data...
     assert "<script>window.pwned" not in page and "<img src=x" not in page  # ...never as markup
     assert page.count("</script>") == 3  # the report's own three script elements
