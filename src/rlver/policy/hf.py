@@ -16,7 +16,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import torch
-from transformers import GenerationConfig, LogitsProcessor, LogitsProcessorList, PreTrainedTokenizerBase
+from transformers import (
+    GenerationConfig,
+    LogitsProcessor,
+    LogitsProcessorList,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
 
 from rlver.errors import ConfigError, PolicyError
 from rlver.llm.types import Message
@@ -151,8 +157,8 @@ class HFPolicy:
 
     def __init__(
         self,
-        model,
-        tokenizer,
+        model: PreTrainedModel,
+        tokenizer: PreTrainedTokenizerBase,
         settings: GenerationSettings | None = None,
         *,
         name: str = "hf",
@@ -308,7 +314,7 @@ class HFPolicy:
         return results
 
 
-def _config_eos_ids(model) -> list[int]:
+def _config_eos_ids(model: PreTrainedModel) -> list[int]:
     """End-of-turn ids a checkpoint declares in its generation config (int or list)."""
     generation_config = getattr(model, "generation_config", None)
     value = getattr(generation_config, "eos_token_id", None)
