@@ -1,0 +1,227 @@
+"""Compose the built-in profile sets from the hand-written parts, deterministically.
+
+Assignment: the cells (hidden need x character type) are visited round-robin, so every prefix of
+24k profiles is exactly balanced. For each slot the least-used event that can carry the need is
+picked, then the least-used persona the event fits (age, life stage, family; see
+``LifeEvent.fits``), never repeating a (persona, event) pair and never pairing a persona with an
+event whose story names someone with the persona's or partner's first name. Ties are broken by a
+seeded ``random.Random``, so the same seed always yields byte-identical JSONL.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import tempfile
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from rlver.errors import ProfileError
+from rlver.profiles.builtin._types import CharacterSpec, LifeEvent, NeedSpec, Persona, Pool, render
+from rlver.profiles.builtin.parts import CHARACTERS, EVENTS, NEEDS, PERSONAS
+from rlver.profiles.schema import CharacterType, HiddenNeed, Profile
+
+__all__ = [
+    "SET_SPECS",
+    "SetSpec",
+    "Slot",
+    "assign",
+    "build_set",
+    "compose_profile",
+    "to_jsonl",
+    "write_jsonl",
+]
+
+
+@dataclass(frozen=True)
+class SetSpec:
+    """How one built-in set is built."""
+
+    name: Pool
+    """Set name; also the persona and event pool it draws from."""
+    per_cell: int
+    """Profiles per (hidden need, character type) cell: 24 cells in all."""
+    seed: int
+    """Seed of the tie-breaking RNG; changing it reshuffles every pairing."""
+
+    @property
+    def size(self) -> int:
+        return self.per_cell * len(HiddenNeed) * len(CharacterType)
+
+
+SET_SPECS: dict[str, SetSpec] = {
+    "train": SetSpec(name="train", per_cell=13, seed=20250703),
+    "test": SetSpec(name="test", per_cell=3, seed=20250704),
+}
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One profile's choice of parts, before rendering."""
+
+    persona: Persona
+    event: LifeEvent
+    need: HiddenNeed
+    character: CharacterType
+    traits: tuple[str, str, str]
+    opener: str
+    cue: str
+
+
+def _event_text(event: LifeEvent) -> str:
+    fields = (event.topic, event.gist, event.story, event.feelings, event.conflict, event.tried, event.now)
+    return " ".join((*fields, *event.angles.values()))
+
+
+def _name_clash(persona: Persona, event: LifeEvent) -> bool:
+    """True when the story names someone who shares the persona's (or partner's) first name."""
+    text = _event_text(event)
+    names = [persona.first_name] + ([persona.partner] if persona.partner else [])
+    return any(re.search(rf"\b{re.escape(name)}\b", text) for name in names)
+
+
+def assign(personas: Sequence[Persona], events: Sequence[LifeEvent], per_cell: int, seed: int) -> list[Slot]:
+    """Choose parts for ``per_cell`` profiles in each of the 24 cells (see the module docstring)."""
+    rng = random.Random(seed)
+    event_uses: Counter[str] = Counter()
+    event_char: Counter[tuple[str, CharacterType]] = Counter()
+    persona_uses: Counter[str] = Counter()
+    persona_need: Counter[tuple[str, HiddenNeed]] = Counter()
+    persona_char: Counter[tuple[str, CharacterType]] = Counter()
+    pairs: set[tuple[str, str]] = set()
+    slots: list[Slot] = []
+    for _ in range(per_cell):
+        for need in HiddenNeed:
+            for character in CharacterType:
+
+                def free_personas(event: LifeEvent) -> list[Persona]:
+                    return [
+                        p
+                        for p in personas
+                        if event.fits(p) and (p.key, event.key) not in pairs and not _name_clash(p, event)
+                    ]
+
+                candidates = [e for e in events if need in e.angles and free_personas(e)]
+                if not candidates:
+                    raise ProfileError(f"no event left to carry need {need.value!r} with a free persona")
+                ties = [rng.random() for _ in candidates]
+                event = min(
+                    zip(candidates, ties),
+                    key=lambda et: (event_uses[et[0].key], event_char[(et[0].key, character)], et[1]),
+                )[0]
+                people = free_personas(event)
+                ties = [rng.random() for _ in people]
+                persona = min(
+                    zip(people, ties),
+                    key=lambda pt: (
+                        persona_uses[pt[0].key],
+                        persona_need[(pt[0].key, need)],
+                        persona_char[(pt[0].key, character)],
+                        pt[1],
+                    ),
+                )[0]
+                spec = CHARACTERS[character]
+                traits = tuple(rng.sample(spec.traits, 3))
+                opener = rng.choice(spec.openers)
+                cue = rng.choice(NEEDS[need].cues[character])
+                event_uses[event.key] += 1
+                event_char[(event.key, character)] += 1
+                persona_uses[persona.key] += 1
+                persona_need[(persona.key, need)] += 1
+                persona_char[(persona.key, character)] += 1
+                pairs.add((persona.key, event.key))
+                slot = Slot(persona, event, need, character, traits, opener, cue)  # type: ignore[arg-type]
+                slots.append(slot)
+    return slots
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _persona_text(persona: Persona, event: LifeEvent, spec: CharacterSpec, traits: Sequence[str]) -> str:
+    if event.ends_job:
+        work = "Until recently {sub} worked as " + persona.role + "."
+    elif "employed" in persona.tags:
+        work = "{Sub} works as " + persona.role + "."
+    else:
+        work = "{Sub} is " + persona.role + "."
+    woman_or_man = "woman" if persona.gender == "f" else "man"
+    template = (
+        f"{{full_name}} is a {{age}}-year-old {woman_or_man} from {{city}} who {persona.home}. {work} "
+        f"Hobbies: {persona.hobbies}. Habits and behaviour: {persona.habits}. "
+        f"Speaking style: {persona.style}. "
+        f"Character: {traits[0]}, {traits[1]} and {traits[2]}; {spec.manner}."
+    )
+    return render(template, persona)
+
+
+def _scene_text(persona: Persona, event: LifeEvent, need: NeedSpec, spec: CharacterSpec) -> str:
+    # Protocol doc §2: event, feelings, conflict, attempts, current state, reactions by emotion level,
+    # what raises / lowers emotion, and the hidden theme last.
+    lines = (
+        f"What happened: {event.story}",
+        f"Feelings: {event.feelings}",
+        f"Main conflict: {event.conflict}",
+        f"Tried so far: {event.tried}",
+        f"Now: {event.now}",
+        f"Reactions: {spec.high} {spec.normal} {spec.low}",
+        f"Raises {{pos}} emotion: {need.raises}. Lowers it: {need.lowers}; {spec.lowers}.",
+        f"Hints: {need.hint}",
+        f"Hidden theme ({need.label}): {event.angles[need.need]}",
+    )
+    return render("\n".join(lines), persona)
+
+
+def compose_profile(slot: Slot, profile_id: str) -> Profile:
+    """Render one slot into a ``Profile``."""
+    persona, event = slot.persona, slot.event
+    need, spec = NEEDS[slot.need], CHARACTERS[slot.character]
+    gist = render(event.gist, persona)
+    vague = render(event.vague, persona)
+    opening = slot.opener.format(gist=gist, Gist=_capitalise(gist), vague=vague, Vague=_capitalise(vague))
+    return Profile(
+        id=profile_id,
+        persona=_persona_text(persona, event, spec, slot.traits),
+        scene=_scene_text(persona, event, need, spec),
+        task=render(f"{need.task} {event.angles[slot.need]}", persona),
+        character=slot.character,
+        traits=slot.traits,
+        need=slot.need,
+        first_talk=f"{opening} {slot.cue}",
+        topic=render(event.topic, persona),
+        language="en",
+        name=persona.name,
+    )
+
+
+def build_set(name: str) -> list[Profile]:
+    """Compose the built-in set ``name`` ("train" or "test") from its pools."""
+    if name not in SET_SPECS:
+        raise ProfileError(f"unknown built-in set {name!r}; valid names: {', '.join(SET_SPECS)}")
+    spec = SET_SPECS[name]
+    slots = assign(PERSONAS[spec.name], EVENTS[spec.name], spec.per_cell, spec.seed)
+    return [compose_profile(slot, f"en-{name}-{i:04d}") for i, slot in enumerate(slots, start=1)]
+
+
+def to_jsonl(profiles: Sequence[Profile]) -> str:
+    """One JSON object a line, keys in schema order, ``None`` fields left out, UTF-8 as is."""
+    lines = (json.dumps(p.model_dump(mode="json", exclude_none=True), ensure_ascii=False) for p in profiles)
+    return "".join(line + "\n" for line in lines)
+
+
+def write_jsonl(profiles: Sequence[Profile], path: Path) -> None:
+    """Write atomically: a temporary file in the same folder, then ``os.replace``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(to_jsonl(profiles))
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
