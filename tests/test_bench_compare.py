@@ -93,5 +93,7 @@ def test_cli_compare_mixed_is_a_clear_error(dirs):
     result = runner.invoke(app, ["bench", "compare", str(dirs["good"]), str(dirs["other_sim"])])
     assert result.exit_code == 2
     assert "different simulators" in result.output and "--allow-mixed" in result.output
-    result = runner.invoke(app, ["bench", "compare", str(dirs["good"]), str(dirs["other_sim"]), "--allow-mixed"])
+    result = runner.invoke(
+        app, ["bench", "compare", str(dirs["good"]), str(dirs["other_sim"]), "--allow-mixed"]
+    )
     assert result.exit_code == 0, result.output

@@ -110,7 +110,9 @@ def make_bench_dir(
     agent = TableAgent()
     agent.name = simulator_name
     config = BenchConfig(preset=get_preset(preset), concurrency=4, profiles_source="fixture")
-    asyncio.run(run_benchmark(make_profiles(n_profiles, language), StylePolicy(policy, styles), agent, config, path))
+    asyncio.run(
+        run_benchmark(make_profiles(n_profiles, language), StylePolicy(policy, styles), agent, config, path)
+    )
     return path
 
 

@@ -43,7 +43,10 @@ CODE = {
     "code-14": "from itertools import accumulate\ndef running_sum(nums):\n    return list(accumulate(nums))",
     "code-15": "def unique_sorted(nums):\n    return sorted(set(nums))",
 }
-MATH = {f"math-{i:02d}": a for i, a in enumerate([7, 26, 200, 30, 14, 84, 15, 61, 15, 15, 21, 11.75, 300, 36, 270], 1)}
+MATH = {
+    f"math-{i:02d}": a
+    for i, a in enumerate([7, 26, 200, 30, 14, 84, 15, 61, 15, 15, 21, 11.75, 300, 36, 270], 1)
+}
 INSTRUCTION = {
     "instr-01": "the ocean is a vast and restless blue world.",
     "instr-02": "- Keep a regular bedtime.\n- Avoid screens before sleep.\n- Keep the room cool and dark.",
@@ -78,7 +81,10 @@ def test_builtin_suite_shape():
     items = load_suite()
     assert len(items) == 45
     assert {c: sum(i.category == c for i in items) for c in ("math", "code", "instruction")} == {
-        "math": 15, "code": 15, "instruction": 15}
+        "math": 15,
+        "code": 15,
+        "instruction": 15,
+    }
 
 
 def test_every_item_is_solvable_and_checked_exactly():
@@ -129,7 +135,9 @@ def test_sandbox_blocks_network_processes_and_outside_writes(tmp_path):
         assert "sandbox:" in result.detail and "not allowed" in result.detail, (name, result.detail)
     assert not target.exists()
     # Writing inside its own temporary directory is fine.
-    assert run_python_tests("def f():\n    open('x.txt', 'w').write('x')\n    return open('x.txt').read() == 'x'", ["f()"], FAST).passed
+    assert run_python_tests(
+        "def f():\n    open('x.txt', 'w').write('x')\n    return open('x.txt').read() == 'x'", ["f()"], FAST
+    ).passed
 
 
 def test_sandbox_limits_cpu_memory_and_wall_clock():
@@ -137,12 +145,14 @@ def test_sandbox_limits_cpu_memory_and_wall_clock():
     assert not spin.passed and "CPU or memory limit" in spin.detail
     memory = run_python_tests("def f():\n    return len(bytearray(4 * 1024 ** 3))", ["f() > 0"], FAST)
     assert not memory.passed and "MemoryError" in memory.detail
-    sleeper = run_python_tests("import time\ndef f():\n    time.sleep(30)", ["f()"], SandboxLimits(timeout_seconds=1.0))
+    sleeper = run_python_tests(
+        "import time\ndef f():\n    time.sleep(30)", ["f()"], SandboxLimits(timeout_seconds=1.0)
+    )
     assert not sleeper.passed and sleeper.detail == "timed out after 1s"
 
 
 def test_sandbox_verdict_cannot_be_forged_by_the_solution():
-    code = "import atexit\natexit.register(lambda: print('@@forged@@{\"passed\": 1, \"total\": 1, \"detail\": \"\"}'))\ndef f():\n    return False"
+    code = 'import atexit\natexit.register(lambda: print(\'@@forged@@{"passed": 1, "total": 1, "detail": ""}\'))\ndef f():\n    return False'
     assert not run_python_tests(code, ["f()"], FAST).passed
 
 
@@ -165,13 +175,25 @@ async def test_run_general_suite_batches_and_summarises(tmp_path):
     results = await run_general_suite(policy, items, batch_size=16)
     assert policy.batches == [16, 16, 13]
     summary = write_general(tmp_path, results, policy="gold")
-    assert summary["accuracy"] == 1.0 and summary["by_category"]["code"] == {"n": 15, "passed": 15, "accuracy": 1.0}
+    assert summary["accuracy"] == 1.0 and summary["by_category"]["code"] == {
+        "n": 15,
+        "passed": 15,
+        "accuracy": 1.0,
+    }
     assert len((tmp_path / "general.jsonl").read_text().splitlines()) == 45
 
 
 def test_compare_general_delta():
-    before = {"accuracy": 0.6, "n": 45, "by_category": {"math": {"n": 15, "accuracy": 0.8}, "code": {"n": 15, "accuracy": 0.4}}}
-    after = {"accuracy": 0.5, "n": 45, "by_category": {"math": {"n": 15, "accuracy": 0.7}, "code": {"n": 15, "accuracy": 0.5}}}
+    before = {
+        "accuracy": 0.6,
+        "n": 45,
+        "by_category": {"math": {"n": 15, "accuracy": 0.8}, "code": {"n": 15, "accuracy": 0.4}},
+    }
+    after = {
+        "accuracy": 0.5,
+        "n": 45,
+        "by_category": {"math": {"n": 15, "accuracy": 0.7}, "code": {"n": 15, "accuracy": 0.5}},
+    }
     rows = {r.category: r for r in compare_general(before, after)}
     assert rows["math"].delta == -0.1 and rows["code"].delta == 0.1 and rows["overall"].delta == -0.1
     assert "instruction" not in rows
@@ -179,7 +201,9 @@ def test_compare_general_delta():
 
 def test_suite_file_errors_name_the_line(tmp_path):
     bad = tmp_path / "suite.jsonl"
-    bad.write_text('{"id": "a", "category": "math", "prompt": "1+1?", "answer": 2}\n{"id": "b", "category": "poetry", "prompt": "x"}\n')
+    bad.write_text(
+        '{"id": "a", "category": "math", "prompt": "1+1?", "answer": 2}\n{"id": "b", "category": "poetry", "prompt": "x"}\n'
+    )
     with pytest.raises(ConfigError, match=r"suite.jsonl:2: category must be one of"):
         load_suite(bad)
 
@@ -193,8 +217,18 @@ def test_cli_general_against_an_openai_compatible_server(stub_server, tmp_path):
         before = tmp_path / "before"
         result = CliRunner().invoke(
             app,
-            ["analyze", "general", "--policy", "openai:stub", "--policy-base-url", server.base_url,
-             "--policy-key-env", "RLVER_TEST_NO_KEY", "--out", str(before)],
+            [
+                "analyze",
+                "general",
+                "--policy",
+                "openai:stub",
+                "--policy-base-url",
+                server.base_url,
+                "--policy-key-env",
+                "RLVER_TEST_NO_KEY",
+                "--out",
+                str(before),
+            ],
         )
         temperatures = {req["temperature"] for req in server.requests}
     assert result.exit_code == 0, result.output
@@ -204,27 +238,46 @@ def test_cli_general_against_an_openai_compatible_server(stub_server, tmp_path):
 
     after = tmp_path / "after"
     after.mkdir()
-    (after / "general.json").write_text(json.dumps({**summary, "passed": 45, "accuracy": 1.0,
-                                                    "by_category": {**summary["by_category"], "math": {"n": 15, "passed": 15, "accuracy": 1.0}}}))
+    (after / "general.json").write_text(
+        json.dumps(
+            {
+                **summary,
+                "passed": 45,
+                "accuracy": 1.0,
+                "by_category": {**summary["by_category"], "math": {"n": 15, "passed": 15, "accuracy": 1.0}},
+            }
+        )
+    )
     md = tmp_path / "delta.md"
-    result = CliRunner().invoke(app, ["analyze", "general-compare", str(before), str(after), "--markdown", str(md)])
+    result = CliRunner().invoke(
+        app, ["analyze", "general-compare", str(before), str(after), "--markdown", str(md)]
+    )
     assert result.exit_code == 0, result.output
     assert "| math | 15 | 93.3% | 100.0% | +6.7 pt |" in md.read_text()
 
 
 def test_lm_eval_command_construction(tmp_path):
     """lm-eval is not installed here: only the command is tested (see docs/analysis.md)."""
-    config = LMEvalConfig(checkpoint=str(tmp_path / "ckpt"), tasks=("math500", "ifeval"), output_path="out", limit=20)
+    config = LMEvalConfig(
+        checkpoint=str(tmp_path / "ckpt"), tasks=("math500", "ifeval"), output_path="out", limit=20
+    )
     command = build_lm_eval_command(config, python="/usr/bin/python3")
-    tail = command[command.index("--model"):]
+    tail = command[command.index("--model") :]
     assert tail == [
-        "--model", "hf",
-        "--model_args", f"pretrained={tmp_path / 'ckpt'},dtype=auto",
-        "--tasks", "minerva_math500,ifeval",
-        "--batch_size", "auto",
-        "--device", "cpu",
-        "--output_path", "out",
-        "--limit", "20",
+        "--model",
+        "hf",
+        "--model_args",
+        f"pretrained={tmp_path / 'ckpt'},dtype=auto",
+        "--tasks",
+        "minerva_math500,ifeval",
+        "--batch_size",
+        "auto",
+        "--device",
+        "cpu",
+        "--output_path",
+        "out",
+        "--limit",
+        "20",
         "--apply_chat_template",
     ]
     with pytest.raises(ConfigError, match="may not contain"):

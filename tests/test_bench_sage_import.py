@@ -14,22 +14,53 @@ from tests.test_bench_fixtures import make_bench_dir
 
 
 def planning(change: int) -> dict:
-    return {"content": "they comfort me", "TargetCompletion": "partly", "activity": "I relax a bit", "analyse": "ok", "change": change}
+    return {
+        "content": "they comfort me",
+        "TargetCompletion": "partly",
+        "activity": "I relax a bit",
+        "analyse": "ok",
+        "change": change,
+    }
 
 
-def sage_record(rid: str, changes: list[int], *, trailing_reply: bool = False, last_user: str = "hmm", lang: str = "en") -> dict:
+def sage_record(
+    rid: str, changes: list[int], *, trailing_reply: bool = False, last_user: str = "hmm", lang: str = "en"
+) -> dict:
     """A record as SAGE writes it: opening at 40, then (assistant, user-with-planning) pairs."""
     emotion = 40
-    history = [{"role": "user", "content": "我最近很烦" if lang == "zh" else "I'm so tired of work.", "emotion-point": 40, "planning": {}}]
+    history = [
+        {
+            "role": "user",
+            "content": "我最近很烦" if lang == "zh" else "I'm so tired of work.",
+            "emotion-point": 40,
+            "planning": {},
+        }
+    ]
     for i, change in enumerate(changes):
         emotion = min(100, emotion + change)
         history.append({"role": "assistant", "content": f"reply {i}"})
         text = last_user if i == len(changes) - 1 else ("嗯" if lang == "zh" else "go on")
-        history.append({"role": "user", "content": text, "thinking": "t", "emotion-point": emotion, "planning": planning(change)})
+        history.append(
+            {
+                "role": "user",
+                "content": text,
+                "thinking": "t",
+                "emotion-point": emotion,
+                "planning": planning(change),
+            }
+        )
     if trailing_reply:
         history.append({"role": "assistant", "content": "final unappraised reply"})
-    return {"id": rid, "emo_point": emotion, "emo_state": "Emotion-B", "player": "p", "scene": "s", "character": "负面型",
-            "task": "希望对方能耐心倾听自己的抱怨", "history": history}
+    return {
+        "id": rid,
+        "emo_point": emotion,
+        "emo_state": "Emotion-B",
+        "player": "p",
+        "scene": "s",
+        "character": "负面型",
+        "task": "希望对方能耐心倾听自己的抱怨",
+        "history": history,
+    }
 
 
 RECORDS = [
@@ -52,7 +83,11 @@ def test_convert_rebuilds_turns_appraisals_and_trajectory():
     first_reply = row["turns"][1]
     assert first_reply["role"] == "assistant" and first_reply["text"] == "reply 0"
     appraisal = first_reply["appraisal"]
-    assert (appraisal["emotion_before"], appraisal["emotion_after"], appraisal["applied_change"]) == (40, 50, 10)
+    assert (appraisal["emotion_before"], appraisal["emotion_after"], appraisal["applied_change"]) == (
+        40,
+        50,
+        10,
+    )
     assert appraisal["activity"] == "I relax a bit" and appraisal["target_completion"] == "partly"
     assert row["turns"][2] == {"role": "user", "text": "go on", "emotion": 50, "thought": "t"}
     assert row["character"] == "negative" and row["need"] == "venting"
@@ -101,13 +136,21 @@ def test_imported_results_share_the_leaderboard(tmp_path):
 
 def test_malformed_line_names_file_and_line(tmp_path):
     source = tmp_path / "bad.jsonl"
-    lines = [json.dumps(RECORDS[0]), "{not json", json.dumps({"id": "x", "history": []}), json.dumps(RECORDS[1])]
+    lines = [
+        json.dumps(RECORDS[0]),
+        "{not json",
+        json.dumps({"id": "x", "history": []}),
+        json.dumps(RECORDS[1]),
+    ]
     source.write_text("\n".join(lines) + "\n")
     with pytest.raises(ResultFileError, match=r"bad.jsonl:2: invalid JSON"):
         import_sage(source, tmp_path / "out", policy="m", simulator="s")
     result = import_sage(source, tmp_path / "out", policy="m", simulator="s", skip_invalid=True)
     assert result.imported == 2
-    assert [line.split(": ")[0].rsplit("/", 1)[-1] for line in result.skipped] == ["bad.jsonl:2", "bad.jsonl:3"]
+    assert [line.split(": ")[0].rsplit("/", 1)[-1] for line in result.skipped] == [
+        "bad.jsonl:2",
+        "bad.jsonl:3",
+    ]
     assert "empty 'history'" in result.skipped[1]
     assert len(json.loads((tmp_path / "out" / "summary.json").read_text())["import_skipped"]) == 2
 
@@ -125,7 +168,9 @@ def test_cli_import_sage(tmp_path):
     source = tmp_path / "claude.jsonl"
     write_jsonl(source, RECORDS[:2])
     out = tmp_path / "imported"
-    result = CliRunner().invoke(app, ["bench", "import-sage", str(source), "--out", str(out), "--simulator", "deepseek-v3"])
+    result = CliRunner().invoke(
+        app, ["bench", "import-sage", str(source), "--out", str(out), "--simulator", "deepseek-v3"]
+    )
     assert result.exit_code == 0, result.output
     assert "imported 2 dialogue(s)" in result.output
     summary = json.loads((out / "summary.json").read_text())

@@ -35,7 +35,9 @@ def test_weights_cover_every_esconv_strategy_within_bounds():
 def test_formula_by_hand():
     # x = Σ p_s wx_s: 0.5·1.0 (reflection) + 0.25·(−1.0) (suggestions) + 0.25·0.1 (question) = 0.275
     # y = Σ p_s wy_s: 0.5·0.2 + 0.25·(−0.6) + 0.25·0.3 = 0.025
-    point = coordinate_from_distribution({"Reflection of Feelings": 0.5, "Providing Suggestions": 0.25, "Question": 0.25})
+    point = coordinate_from_distribution(
+        {"Reflection of Feelings": 0.5, "Providing Suggestions": 0.25, "Question": 0.25}
+    )
     assert point == Coordinate(0.275, 0.025)
     # Shares are renormalised (counts work too); pure strategies land on their weights.
     assert coordinate_from_distribution({"Providing Suggestions": 3}) == Coordinate(-1.0, -0.6)
@@ -56,7 +58,9 @@ def test_blend_and_judge_parsing():
 
 @pytest.fixture
 def labelled(tmp_path):
-    empathic = make_bench_dir(tmp_path / "empathic", policy="empathic", styles=("reflect", "affirm"), n_profiles=2)
+    empathic = make_bench_dir(
+        tmp_path / "empathic", policy="empathic", styles=("reflect", "affirm"), n_profiles=2
+    )
     fixer = make_bench_dir(tmp_path / "fixer", policy="fixer", styles=("suggest", "inform"), n_profiles=2)
     for d in (empathic, fixer):
         asyncio.run(run_strategy_analysis(d, FunctionLabeller(table_label)))
@@ -67,23 +71,35 @@ def test_models_land_on_the_expected_sides(labelled):
     empathic, fixer = (asyncio.run(run_scc_analysis(d)) for d in labelled)
     assert empathic["coordinate"]["x"] > 0.5 > -0.5 > fixer["coordinate"]["x"]
     assert fixer["coordinate"]["y"] < 0
-    assert empathic["judge"] is None and json.loads((labelled[0] / "analysis" / "scc.json").read_text()) == empathic
+    assert (
+        empathic["judge"] is None
+        and json.loads((labelled[0] / "analysis" / "scc.json").read_text()) == empathic
+    )
 
 
 async def test_judge_refinement_over_http(stub_server, labelled):
     empathic = labelled[0]
     with stub_server(lambda req: '{"empathy": 2, "creativity": 2}') as server:
-        async with OpenAIChatClient(base_url=server.base_url, model="judge", api_key_env=None, max_retries=0) as client:
+        async with OpenAIChatClient(
+            base_url=server.base_url, model="judge", api_key_env=None, max_retries=0
+        ) as client:
             summary = await run_scc_analysis(empathic, client=client, config=JudgeConfig(backoff_seconds=0.0))
     base = summary["strategy_coordinate"]
     assert summary["judge_coordinate"] == {"x": 1.0, "y": 1.0} and summary["judged"] == 2
-    assert summary["coordinate"] == {"x": round(0.5 * base["x"] + 0.5, 4), "y": round(0.5 * base["y"] + 0.5, 4)}
+    assert summary["coordinate"] == {
+        "x": round(0.5 * base["x"] + 0.5, 4),
+        "y": round(0.5 * base["y"] + 0.5, 4),
+    }
 
 
 async def test_judge_failures_keep_the_strategy_coordinate(stub_server, labelled):
     with stub_server(lambda req: "I'd rather not say") as server:
-        async with OpenAIChatClient(base_url=server.base_url, model="judge", api_key_env=None, max_retries=0) as client:
-            summary = await run_scc_analysis(labelled[1], client=client, config=JudgeConfig(max_attempts=2, backoff_seconds=0.0))
+        async with OpenAIChatClient(
+            base_url=server.base_url, model="judge", api_key_env=None, max_retries=0
+        ) as client:
+            summary = await run_scc_analysis(
+                labelled[1], client=client, config=JudgeConfig(max_attempts=2, backoff_seconds=0.0)
+            )
     assert summary["judge_coordinate"] is None and len(summary["judge_errors"]) == 2
     assert summary["coordinate"] == summary["strategy_coordinate"]
 

@@ -54,16 +54,28 @@ def test_run_with_a_function_labeller(bench):
     summary = asyncio.run(run_strategy_analysis(bench, FunctionLabeller(table_label, "table")))
     # 10 replies per dialogue alternating; the 10th (a suggestion) is not appraised (sage).
     assert summary["turns"] == 20 and summary["dialogues"] == 2 and summary["errors"] == []
-    assert summary["distribution"]["Question"] == 0.5 and summary["distribution"]["Providing Suggestions"] == 0.5
+    assert (
+        summary["distribution"]["Question"] == 0.5 and summary["distribution"]["Providing Suggestions"] == 0.5
+    )
     assert summary["contributions"]["Question"] == {"n": 10, "mean_change": 2.0, "total_change": 20}
-    assert summary["contributions"]["Providing Suggestions"] == {"n": 8, "mean_change": -4.0, "total_change": -32}
+    assert summary["contributions"]["Providing Suggestions"] == {
+        "n": 8,
+        "mean_change": -4.0,
+        "total_change": -32,
+    }
     rows = [json.loads(line) for line in (bench / "analysis" / "strategies.jsonl").read_text().splitlines()]
     assert rows[9]["turn"] == 10 and rows[9]["applied_change"] is None
 
 
 def test_parse_label_answer_formats():
-    assert parse_label_answer('{"A1": "question", "A2": "Reflection of feelings"}', 2) == ["Question", "Reflection of Feelings"]
-    assert parse_label_answer("A1: Self-disclosure\nA2: Providing Suggestions", 2) == ["Self-disclosure", "Providing Suggestions"]
+    assert parse_label_answer('{"A1": "question", "A2": "Reflection of feelings"}', 2) == [
+        "Question",
+        "Reflection of Feelings",
+    ]
+    assert parse_label_answer("A1: Self-disclosure\nA2: Providing Suggestions", 2) == [
+        "Self-disclosure",
+        "Providing Suggestions",
+    ]
     with pytest.raises(JudgeParseError, match="no strategy for A3"):
         parse_label_answer('{"A1": "Question", "A2": "Question"}', 3)
     with pytest.raises(JudgeParseError, match="not one of the ESConv strategies"):
@@ -84,7 +96,9 @@ async def test_llm_labeller_over_http(stub_server, bench):
 
     rows = list(load_result(bench).rows)
     with stub_server(labelling_responder) as server:
-        async with OpenAIChatClient(base_url=server.base_url, model="labeller", api_key_env=None, max_retries=0) as client:
+        async with OpenAIChatClient(
+            base_url=server.base_url, model="labeller", api_key_env=None, max_retries=0
+        ) as client:
             turns, errors = await label_turns(rows, LLMStrategyLabeller(client, FAST))
         calls = len(server.requests)
     assert errors == [] and calls == 2  # one call per dialogue, all its replies at once
@@ -97,19 +111,35 @@ async def test_llm_labeller_malformed_output_is_a_recorded_error(stub_server, be
 
     rows = list(load_result(bench).rows)
     with stub_server(lambda req: '{"A1": "Question"}') as server:
-        async with OpenAIChatClient(base_url=server.base_url, model="labeller", api_key_env=None, max_retries=0) as client:
+        async with OpenAIChatClient(
+            base_url=server.base_url, model="labeller", api_key_env=None, max_retries=0
+        ) as client:
             turns, errors = await label_turns(rows[:1], LLMStrategyLabeller(client, FAST))
         calls = len(server.requests)
     assert turns == [] and calls == 2
-    assert errors[0]["dialogue_id"] == rows[0]["id"] and "after 2 attempt(s): no strategy for A2" in errors[0]["error"]
+    assert (
+        errors[0]["dialogue_id"] == rows[0]["id"]
+        and "after 2 attempt(s): no strategy for A2" in errors[0]["error"]
+    )
 
 
 def test_cli_strategies_with_llm_labeller(stub_server, bench, tmp_path):
     with stub_server(labelling_responder) as server:
         result = CliRunner().invoke(
             app,
-            ["analyze", "strategies", str(bench), "--labeller", "openai:labeller", "--labeller-base-url", server.base_url,
-             "--labeller-key-env", "RLVER_TEST_NO_KEY", "--out-dir", str(tmp_path / "charts")],
+            [
+                "analyze",
+                "strategies",
+                str(bench),
+                "--labeller",
+                "openai:labeller",
+                "--labeller-base-url",
+                server.base_url,
+                "--labeller-key-env",
+                "RLVER_TEST_NO_KEY",
+                "--out-dir",
+                str(tmp_path / "charts"),
+            ],
         )
     assert result.exit_code == 0, result.output
     assert json.loads((bench / "analysis" / "strategies.json").read_text())["labeller"] == "openai:labeller"
@@ -129,7 +159,10 @@ def test_offline_labeller_uses_the_embedding_recogniser():
         "turns": [
             {"role": "assistant", "text": "That sounds so painful, you must feel really let down."},
             {"role": "assistant", "text": "What happened after he said that?"},
-            {"role": "assistant", "text": "Maybe try talking to your manager tomorrow and write down what you want to say."},
+            {
+                "role": "assistant",
+                "text": "Maybe try talking to your manager tomorrow and write down what you want to say.",
+            },
         ]
     }
     labels = asyncio.run(offline_labeller().label_dialogue(row))

@@ -31,9 +31,15 @@ def png_size(path: Path) -> tuple[int, int]:
 def build_run(root: Path, stub_server) -> Path:
     """A training run with metrics, rollouts, base/trained benchmarks, analyses and general results."""
     run = write_metrics(root / "run")
-    base = make_bench_dir(run / "bench" / "base", policy="policy", styles=("suggest", "question"), n_profiles=3)
-    trained = make_bench_dir(run / "bench" / "trained", policy="policy", styles=("reflect", "affirm", "question"), n_profiles=3)
-    rollouts = [dict(json.loads(line), step=11) for line in (trained / "dialogues.jsonl").read_text().splitlines()]
+    base = make_bench_dir(
+        run / "bench" / "base", policy="policy", styles=("suggest", "question"), n_profiles=3
+    )
+    trained = make_bench_dir(
+        run / "bench" / "trained", policy="policy", styles=("reflect", "affirm", "question"), n_profiles=3
+    )
+    rollouts = [
+        dict(json.loads(line), step=11) for line in (trained / "dialogues.jsonl").read_text().splitlines()
+    ]
     (run / "rollouts.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rollouts))
     # A policy reply that tries to inject markup into the report.
     rows = [json.loads(line) for line in (base / "dialogues.jsonl").read_text().splitlines()]
@@ -46,12 +52,24 @@ def build_run(root: Path, stub_server) -> Path:
     def judge(req):
         text = req["messages"][1]["content"]
         score = 5 if "really hurt" in text else 2
-        return json.dumps({k: {"score": score, "reason": "r"} for k in
-                           ("empathic_depth", "core_insight", "solution_crafting", "dialogue_guidance", "style_adaptability")})
+        return json.dumps(
+            {
+                k: {"score": score, "reason": "r"}
+                for k in (
+                    "empathic_depth",
+                    "core_insight",
+                    "solution_crafting",
+                    "dialogue_guidance",
+                    "style_adaptability",
+                )
+            }
+        )
 
     async def analyse():
         with stub_server(judge) as server:
-            async with OpenAIChatClient(base_url=server.base_url, model="judge", api_key_env=None, max_retries=0) as client:
+            async with OpenAIChatClient(
+                base_url=server.base_url, model="judge", api_key_env=None, max_retries=0
+            ) as client:
                 for d in (base, trained):
                     await run_capability_analysis(d, client, JudgeConfig(backoff_seconds=0.0))
                     await run_strategy_analysis(d, FunctionLabeller(table_label, "table"))
@@ -73,17 +91,24 @@ def run_dir(tmp_path_factory):
 
 def test_each_plot_writes_a_png(tmp_path, run_dir):
     metrics = [json.loads(line) for line in (run_dir / "metrics.jsonl").read_text().splitlines()]
-    base_rows = [json.loads(line) for line in (run_dir / "bench/base/dialogues.jsonl").read_text().splitlines()]
-    trained_rows = [json.loads(line) for line in (run_dir / "bench/trained/dialogues.jsonl").read_text().splitlines()]
+    base_rows = [
+        json.loads(line) for line in (run_dir / "bench/base/dialogues.jsonl").read_text().splitlines()
+    ]
+    trained_rows = [
+        json.loads(line) for line in (run_dir / "bench/trained/dialogues.jsonl").read_text().splitlines()
+    ]
     calls = {
         "reward": lambda p: plots.plot_reward_curve(metrics, p),
         "curves": lambda p: plots.plot_training_curves(metrics, p),
         "scores": lambda p: plots.plot_score_bars({"base": 23.0, "trained": 97.5}, p),
-        "outcomes": lambda p: plots.plot_outcome_counts({"base": {"success": 0, "failure": 2, "n": 3},
-                                                         "trained": {"success": 3, "failure": 0, "n": 3}}, p),
+        "outcomes": lambda p: plots.plot_outcome_counts(
+            {"base": {"success": 0, "failure": 2, "n": 3}, "trained": {"success": 3, "failure": 0, "n": 3}}, p
+        ),
         "trajectories": lambda p: plots.plot_emotion_trajectories(base_rows, p),
         "pairs": lambda p: plots.plot_trajectory_pairs(base_rows, trained_rows, p, n=2),
-        "radar": lambda p: plots.plot_capability_radar({"a": {"empathic_depth": 4.0, "core_insight": 3.0}}, p),
+        "radar": lambda p: plots.plot_capability_radar(
+            {"a": {"empathic_depth": 4.0, "core_insight": 3.0}}, p
+        ),
         "scc": lambda p: plots.plot_scc({"a": (0.5, -0.2), "b": (-0.7, 0.1)}, p),
     }
     for name, draw in calls.items():
@@ -102,8 +127,15 @@ def page(run_dir):
 
 
 def test_report_contains_every_section(page):
-    for anchor in ('id="training"', 'id="benchmark"', 'id="capabilities"', 'id="strategies"', 'id="scc"',
-                   'id="general"', 'id="dialogues"'):
+    for anchor in (
+        'id="training"',
+        'id="benchmark"',
+        'id="capabilities"',
+        'id="strategies"',
+        'id="scc"',
+        'id="general"',
+        'id="dialogues"',
+    ):
         assert anchor in page, anchor
     # base and trained share a policy name, so the folders name them.
     assert "<td>trained</td>" in page and "<td>base</td>" in page
@@ -111,10 +143,15 @@ def test_report_contains_every_section(page):
     assert len(images) >= 10
     # Self-contained: no external resource of any kind.
     assert not re.search(r'(src|href)="(https?:)?//', page)
-    data = json.loads(re.search(r'<script type="application/json" id="rlver-dialogues">(.*?)</script>', page, re.S).group(1))
+    data = json.loads(
+        re.search(r'<script type="application/json" id="rlver-dialogues">(.*?)</script>', page, re.S).group(1)
+    )
     assert [s["name"] for s in data] == ["base", "trained", "training rollouts, step 11"]
     turn = data[1]["dialogues"][0]["turns"][1]
-    assert turn["appraisal"]["activity"].startswith("I notice they chose") and "applied_change" in turn["appraisal"]
+    assert (
+        turn["appraisal"]["activity"].startswith("I notice they chose")
+        and "applied_change" in turn["appraisal"]
+    )
 
 
 def test_policy_text_cannot_inject_markup(page):
@@ -150,7 +187,9 @@ def test_report_tolerates_missing_and_broken_pieces(tmp_path):
 def test_cli_report(run_dir, tmp_path):
     out = tmp_path / "cli.html"
     extra = make_bench_dir(tmp_path / "extra", policy="other", n_profiles=1)
-    result = CliRunner().invoke(app, ["report", str(run_dir), "--out", str(out), "--bench", str(extra), "--title", "My run"])
+    result = CliRunner().invoke(
+        app, ["report", str(run_dir), "--out", str(out), "--bench", str(extra), "--title", "My run"]
+    )
     assert result.exit_code == 0, result.output
     page = out.read_text(encoding="utf-8")
     assert "<title>My run</title>" in page and "<td>extra</td>" in page

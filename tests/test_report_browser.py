@@ -17,7 +17,9 @@ from rlver.report import write_report
 from tests.test_report import build_run
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-pytestmark = pytest.mark.skipif(CHROMIUM is None, reason="chromium not installed (apt-get install -y chromium)")
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="chromium not installed (apt-get install -y chromium)"
+)
 
 FLAGS = [
     "--headless",
@@ -40,6 +42,7 @@ def chromium(*args: str, timeout: float = 120.0) -> subprocess.CompletedProcess:
             capture_output=True,
             text=True,
             timeout=timeout,
+            check=False,
         )
 
 
@@ -68,7 +71,9 @@ def test_report_scripts_run_without_errors_and_render_the_viewer(report):
 
 def test_report_screenshot_shows_the_charts(report):
     shot = report.parent / "report.png"
-    proc = chromium("--virtual-time-budget=5000", f"--screenshot={shot}", "--window-size=1280,2000", report.as_uri())
+    proc = chromium(
+        "--virtual-time-budget=5000", f"--screenshot={shot}", "--window-size=1280,2000", report.as_uri()
+    )
     assert shot.is_file(), proc.stderr[-2000:]
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"

@@ -17,7 +17,13 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
-from rlver.bench.judge import JudgeConfig, JudgeParseError, format_transcript, gather_bounded, judge_with_retries
+from rlver.bench.judge import (
+    JudgeConfig,
+    JudgeParseError,
+    format_transcript,
+    gather_bounded,
+    judge_with_retries,
+)
 from rlver.llm.types import ChatClient, Message
 from rlver.utils.io import atomic_write_json, atomic_write_jsonl
 
@@ -113,7 +119,10 @@ class CapabilityRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "CapabilityRecord":
-        scores = {k: CapabilityScore(int(v["score"]), str(v.get("reason", ""))) for k, v in (data.get("scores") or {}).items()}
+        scores = {
+            k: CapabilityScore(int(v["score"]), str(v.get("reason", "")))
+            for k, v in (data.get("scores") or {}).items()
+        }
         return cls(
             dialogue_id=str(data["dialogue_id"]),
             policy=str(data.get("policy", "")),
@@ -176,7 +185,9 @@ def _from_json(text: str) -> dict[str, CapabilityScore] | None:
         if canonical is None:
             continue
         if isinstance(value, dict):
-            out[canonical] = CapabilityScore(_score(value.get("score"), canonical), str(value.get("reason", "")).strip())
+            out[canonical] = CapabilityScore(
+                _score(value.get("score"), canonical), str(value.get("reason", "")).strip()
+            )
         else:
             out[canonical] = CapabilityScore(_score(value, canonical), "")
     return out
@@ -228,10 +239,15 @@ async def judge_dialogues(
     async def one(row: dict[str, Any]) -> CapabilityRecord:
         language = "zh" if row.get("language") == "zh" else "en"
         record = CapabilityRecord(
-            dialogue_id=str(row.get("id")), policy=str(row.get("policy", "")), judge=client.model, language=language
+            dialogue_id=str(row.get("id")),
+            policy=str(row.get("policy", "")),
+            judge=client.model,
+            language=language,
         )
         messages = capability_messages(row, max_chars=config.max_transcript_chars)
-        outcome = await judge_with_retries(client, messages, parse_capability_answer, config, language=language)
+        outcome = await judge_with_retries(
+            client, messages, parse_capability_answer, config, language=language
+        )
         record.attempts = outcome.attempts
         if outcome.value is None:
             record.error = outcome.error

@@ -170,7 +170,11 @@ def leaderboard(results: Sequence[BenchResult], *, allow_mixed: bool = False) ->
     def key(item: tuple[str, BenchResult]) -> tuple[float, int, int]:
         s = item[1].summary
         score = s.get("score")
-        return (-(float(score) if score is not None else float("-inf")), -int(s.get("success") or 0), int(s.get("failure") or 0))
+        return (
+            -(float(score) if score is not None else float("-inf")),
+            -int(s.get("success") or 0),
+            int(s.get("failure") or 0),
+        )
 
     ranked = sorted(zip(names, results), key=key)
     rows = []
@@ -207,7 +211,18 @@ def leaderboard_markdown(rows: Sequence[LeaderboardRow]) -> str:
     header = "| # | model | score | success | failure | n | errors | mean turns | simulator | preset |"
     lines = [header, "|---:|---|---:|---:|---:|---:|---:|---:|---|---|"]
     for r in rows:
-        cells = (r.rank, r.name, r.score, r.success, r.failure, r.n, r.errors, r.mean_turns, r.simulator, r.preset)
+        cells = (
+            r.rank,
+            r.name,
+            r.score,
+            r.success,
+            r.failure,
+            r.n,
+            r.errors,
+            r.mean_turns,
+            r.simulator,
+            r.preset,
+        )
         lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
     sims = sorted({r.simulator for r in rows})
     presets = sorted({r.preset for r in rows})

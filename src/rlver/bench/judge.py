@@ -45,7 +45,9 @@ class JudgeConfig:
     """Calls per item before it is recorded as an error (1 = no retry on malformed output)."""
     backoff_seconds: float = 0.5
     """Wait before retry k is ``backoff_seconds * 2**(k-1)``; 0 disables waiting."""
-    sampling: SamplingParams = field(default_factory=lambda: SamplingParams(temperature=0.0, seed=0, max_tokens=1024))
+    sampling: SamplingParams = field(
+        default_factory=lambda: SamplingParams(temperature=0.0, seed=0, max_tokens=1024)
+    )
     """Deterministic by default: greedy with a fixed seed, so a rerun gives the same verdicts."""
     max_concurrent: int = 8
     """Judge calls in flight at once."""
@@ -114,11 +116,17 @@ async def judge_with_retries(
         except JudgeParseError as exc:
             problem = str(exc)
         if attempt < config.max_attempts:
-            conversation = conversation + [Message("assistant", raw), Message("user", _retry_note(problem, language))]
+            conversation = conversation + [
+                Message("assistant", raw),
+                Message("user", _retry_note(problem, language)),
+            ]
             if config.backoff_seconds:
                 await sleep(config.backoff_seconds * 2 ** (attempt - 1))
     return JudgeOutcome(
-        None, f"malformed judge output after {config.max_attempts} attempt(s): {problem}", config.max_attempts, raws
+        None,
+        f"malformed judge output after {config.max_attempts} attempt(s): {problem}",
+        config.max_attempts,
+        raws,
     )
 
 
@@ -181,4 +189,3 @@ def judge_model_name(spec: str) -> str:
     if kind != "openai" or not model:
         raise ConfigError(f"judge spec must be openai:MODEL (any OpenAI-compatible endpoint), got {spec!r}")
     return model
-

@@ -75,12 +75,18 @@ def _appraisal(planning: Any, before: int, after: int) -> dict[str, Any]:
     lower = {str(k).lower(): v for k, v in planning.items()}
     change = lower.get("change")
     try:
-        written = int(round(float(change))) if change is not None and not isinstance(change, bool) else after - before
+        written = (
+            int(round(float(change)))
+            if change is not None and not isinstance(change, bool)
+            else after - before
+        )
     except (TypeError, ValueError):
         written = after - before
     return {
         "content": _text(lower.get("content")),
-        "target_completion": _text(lower.get("targetcompletion", lower.get("target_completion", lower.get("reason")))),
+        "target_completion": _text(
+            lower.get("targetcompletion", lower.get("target_completion", lower.get("reason")))
+        ),
         "activity": _text(lower.get("activity")),
         "analyse": _text(lower.get("analyse", lower.get("analysis"))),
         "change": written,
@@ -167,7 +173,9 @@ def convert_sage_record(
     final_emotion = emotions[-1]
     policy_turns = sum(1 for t in turns if t["role"] == "assistant")
     trailing_reply = bool(turns) and turns[-1]["role"] == "assistant"
-    end_reason = _infer_end_reason(final_emotion, None if trailing_reply else last_user_text, str(language), policy_turns)
+    end_reason = _infer_end_reason(
+        final_emotion, None if trailing_reply else last_user_text, str(language), policy_turns
+    )
 
     character = record.get("character", record.get("main_cha"))
     character_code = None

@@ -176,10 +176,16 @@ async def judge_scc(
 
     outcomes = await gather_bounded([lambda r=row: one(r) for row in rows], config.max_concurrent)
     points = [o.value for o in outcomes if o.value is not None]
-    errors = [{"dialogue_id": str(r.get("id")), "error": str(o.error)} for r, o in zip(rows, outcomes) if o.value is None]
+    errors = [
+        {"dialogue_id": str(r.get("id")), "error": str(o.error)}
+        for r, o in zip(rows, outcomes)
+        if o.value is None
+    ]
     if not points:
         return None, 0, errors
-    mean = Coordinate(round(statistics.fmean(p.x for p in points), 4), round(statistics.fmean(p.y for p in points), 4))
+    mean = Coordinate(
+        round(statistics.fmean(p.x for p in points), 4), round(statistics.fmean(p.y for p in points), 4)
+    )
     return mean, len(points), errors
 
 

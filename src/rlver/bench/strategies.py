@@ -121,7 +121,9 @@ class StrategyLabeller(Protocol):
 
 
 def _assistant_texts(row: dict[str, Any]) -> list[str]:
-    return [str(t.get("text", "")) for t in row.get("turns", []) if t.get("role") == "assistant" and t.get("text")]
+    return [
+        str(t.get("text", "")) for t in row.get("turns", []) if t.get("role") == "assistant" and t.get("text")
+    ]
 
 
 class FunctionLabeller:
@@ -150,7 +152,9 @@ def offline_labeller() -> FunctionLabeller:
         from rlver.simulator.offline.recognise import label as dominant_strategy
         from rlver.simulator.offline.strategies import ESCONV_LABEL
     except ModuleNotFoundError as exc:
-        raise ConfigError(f"the offline strategy recogniser is not available ({exc}); use --labeller openai:MODEL") from None
+        raise ConfigError(
+            f"the offline strategy recogniser is not available ({exc}); use --labeller openai:MODEL"
+        ) from None
 
     def label(text: str) -> str:
         strategy = dominant_strategy(text)
@@ -193,7 +197,9 @@ class LLMStrategyLabeller:
         definitions = "\n".join(f"- {name}: {meaning}" for name, meaning in _DEFINITIONS.items())
         system = _PROMPT[language].format(definitions=definitions, open=DATA_OPEN, close=DATA_CLOSE)
         visible = [t for t in row.get("turns", []) if t.get("role") == "user" or t.get("text")]
-        transcript = format_transcript(visible, language, max_chars=self.config.max_transcript_chars, numbered=True)
+        transcript = format_transcript(
+            visible, language, max_chars=self.config.max_transcript_chars, numbered=True
+        )
         return [Message("system", system), Message("user", transcript)]
 
     async def label_dialogue(self, row: dict[str, Any]) -> DialogueLabels:
@@ -202,7 +208,11 @@ class LLMStrategyLabeller:
             return DialogueLabels([])
         language = "zh" if row.get("language") == "zh" else "en"
         outcome = await judge_with_retries(
-            self.client, self.messages(row), lambda text: parse_label_answer(text, count), self.config, language=language
+            self.client,
+            self.messages(row),
+            lambda text: parse_label_answer(text, count),
+            self.config,
+            language=language,
         )
         if outcome.value is None:
             return DialogueLabels(error=outcome.error)
@@ -221,7 +231,9 @@ def parse_label_answer(text: str, count: int) -> list[str]:
             data = None
     pairs: list[tuple[str, str]] = []
     if isinstance(data, dict):
-        pairs = [(str(k), v if isinstance(v, str) else str((v or {}).get("strategy", ""))) for k, v in data.items()]
+        pairs = [
+            (str(k), v if isinstance(v, str) else str((v or {}).get("strategy", ""))) for k, v in data.items()
+        ]
     else:
         pairs = re.findall(r"\[?A(\d+)\]?\s*[:：=\-]\s*\"?([A-Za-z][A-Za-z \-]*[A-Za-z])", text)
         pairs = [(f"A{n}", name) for n, name in pairs]
@@ -272,14 +284,19 @@ async def label_turns(
         for index, (turn, strategy) in enumerate(zip(policy_turns, result.labels), start=1):
             appraisal = turn.get("appraisal")
             change = None if not appraisal else int(appraisal.get("applied_change", 0))
-            turns.append(TurnLabel(dialogue_id, str(row.get("policy", "")), index, strategy, str(turn["text"]), change))
+            turns.append(
+                TurnLabel(dialogue_id, str(row.get("policy", "")), index, strategy, str(turn["text"]), change)
+            )
     return turns, errors
 
 
 def strategy_distribution(turns: Sequence[TurnLabel]) -> dict[str, float]:
     """Share of each ESConv strategy among labelled turns: p_s = n_s / N (all eight keys)."""
     total = len(turns)
-    return {s: (round(sum(1 for t in turns if t.strategy == s) / total, 4) if total else 0.0) for s in ESCONV_STRATEGIES}
+    return {
+        s: (round(sum(1 for t in turns if t.strategy == s) / total, 4) if total else 0.0)
+        for s in ESCONV_STRATEGIES
+    }
 
 
 def strategy_contributions(turns: Sequence[TurnLabel]) -> dict[str, dict[str, float | int | None]]:

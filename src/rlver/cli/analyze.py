@@ -33,7 +33,11 @@ def _judge_client(spec: str, base_url: Optional[str], key_env: str, seed: int, c
     from rlver.cli._specs import EndpointOptions, make_chat_client
 
     options = EndpointOptions(
-        base_url=base_url, api_key_env=key_env, seed=seed, temperature=0.0, cache_dir=str(cache_dir) if cache_dir else None
+        base_url=base_url,
+        api_key_env=key_env,
+        seed=seed,
+        temperature=0.0,
+        cache_dir=str(cache_dir) if cache_dir else None,
     )
     return make_chat_client(judge_model_name(spec), options, default_temperature=0.0)
 
@@ -68,6 +72,14 @@ def _names(dirs: List[Path]) -> list[str]:
     return policies if len(set(policies)) == len(policies) else [d.name for d in dirs]
 
 
+def _pct(value: Optional[float]) -> str:
+    return "–" if value is None else f"{100 * value:.1f}%"
+
+
+def _fmt(value: Any) -> str:
+    return "–" if value is None else (f"{value:.1f}" if isinstance(value, float) else str(value))
+
+
 JUDGE_HELP = "Judge: openai:MODEL (any OpenAI-compatible endpoint)."
 
 
@@ -76,14 +88,20 @@ JUDGE_HELP = "Judge: openai:MODEL (any OpenAI-compatible endpoint)."
 def capabilities(
     dirs: List[Path] = typer.Argument(..., help="Benchmark output directories."),
     judge: str = typer.Option(..., help=JUDGE_HELP),
-    judge_base_url: Optional[str] = typer.Option(None, help="Judge endpoint base URL, e.g. http://localhost:8000/v1."),
+    judge_base_url: Optional[str] = typer.Option(
+        None, help="Judge endpoint base URL, e.g. http://localhost:8000/v1."
+    ),
     judge_key_env: str = typer.Option("OPENAI_API_KEY", help="Env var holding the judge endpoint's API key."),
     limit: Optional[int] = typer.Option(None, min=1, help="Only the first N dialogues of each directory."),
-    max_attempts: int = typer.Option(3, min=1, help="Judge calls per dialogue before it is recorded as an error."),
+    max_attempts: int = typer.Option(
+        3, min=1, help="Judge calls per dialogue before it is recorded as an error."
+    ),
     concurrency: int = typer.Option(8, min=1, help="Judge calls in flight."),
     seed: int = typer.Option(0, help="Judge sampling seed."),
     cache_dir: Optional[Path] = typer.Option(None, help="Cache judge responses here."),
-    png: Optional[Path] = typer.Option(None, help="Radar chart (default: DIR/analysis/capabilities.png of the first DIR)."),
+    png: Optional[Path] = typer.Option(
+        None, help="Radar chart (default: DIR/analysis/capabilities.png of the first DIR)."
+    ),
 ) -> None:
     """Score each dialogue 1-5 on the five capabilities; writes DIR/analysis/capabilities.{jsonl,json}."""
     from rlver.bench.capabilities import CAPABILITIES, CAPABILITY_NAMES, run_capability_analysis
@@ -111,7 +129,9 @@ def capabilities(
     console.print(f"wrote {out}", highlight=False)
 
 
-def _labeller(spec: str, base_url: Optional[str], key_env: str, seed: int, max_attempts: int, concurrency: int):
+def _labeller(
+    spec: str, base_url: Optional[str], key_env: str, seed: int, max_attempts: int, concurrency: int
+):
     from rlver.bench.strategies import LLMStrategyLabeller, offline_labeller
 
     if spec == "offline":
@@ -126,23 +146,36 @@ def _labeller(spec: str, base_url: Optional[str], key_env: str, seed: int, max_a
 @cli_errors
 def strategies(
     dirs: List[Path] = typer.Argument(..., help="Benchmark output directories."),
-    labeller: str = typer.Option("offline", help="offline (embedding recogniser) or openai:MODEL (LLM labeller)."),
+    labeller: str = typer.Option(
+        "offline", help="offline (embedding recogniser) or openai:MODEL (LLM labeller)."
+    ),
     labeller_base_url: Optional[str] = typer.Option(None, help="LLM labeller endpoint base URL."),
-    labeller_key_env: str = typer.Option("OPENAI_API_KEY", help="Env var holding the labeller endpoint's API key."),
+    labeller_key_env: str = typer.Option(
+        "OPENAI_API_KEY", help="Env var holding the labeller endpoint's API key."
+    ),
     limit: Optional[int] = typer.Option(None, min=1, help="Only the first N dialogues of each directory."),
-    max_attempts: int = typer.Option(3, min=1, help="LLM calls per dialogue before it is recorded as an error."),
+    max_attempts: int = typer.Option(
+        3, min=1, help="LLM calls per dialogue before it is recorded as an error."
+    ),
     concurrency: int = typer.Option(8, min=1, help="Dialogues labelled at once."),
     seed: int = typer.Option(0, help="Labeller sampling seed."),
-    out_dir: Optional[Path] = typer.Option(None, help="Folder of the bar charts (default: the first DIR's analysis/)."),
+    out_dir: Optional[Path] = typer.Option(
+        None, help="Folder of the bar charts (default: the first DIR's analysis/)."
+    ),
 ) -> None:
     """Label every policy turn with an ESConv strategy; distribution and contribution per model."""
     from rlver.bench.strategies import ESCONV_STRATEGIES, run_strategy_analysis
     from rlver.report.plots import plot_strategy_contributions, plot_strategy_distribution
 
-    labeller_obj, client = _labeller(labeller, labeller_base_url, labeller_key_env, seed, max_attempts, concurrency)
+    labeller_obj, client = _labeller(
+        labeller, labeller_base_url, labeller_key_env, seed, max_attempts, concurrency
+    )
 
     async def all_dirs() -> list[dict]:
-        return [await run_strategy_analysis(d, labeller_obj, limit=limit, max_concurrent=concurrency) for d in dirs]
+        return [
+            await run_strategy_analysis(d, labeller_obj, limit=limit, max_concurrent=concurrency)
+            for d in dirs
+        ]
 
     summaries = _run(all_dirs, *([client] if client else []))
     names = _names(dirs)
@@ -154,31 +187,54 @@ def strategies(
         cells = []
         for s in summaries:
             mean = s["contributions"][strategy]["mean_change"]
-            cells.append(f"{100 * s['distribution'][strategy]:.0f}% / " + ("–" if mean is None else f"{mean:+.2f}"))
+            cells.append(
+                f"{100 * s['distribution'][strategy]:.0f}% / " + ("–" if mean is None else f"{mean:+.2f}")
+            )
         table.add_row(strategy, *cells)
     console.print(table)
     for name, s in zip(names, summaries):
         if s["errors"]:
-            console.print(f"{name}: {len(s['errors'])} dialogue(s) could not be labelled (see strategies.json)", highlight=False)
+            console.print(
+                f"{name}: {len(s['errors'])} dialogue(s) could not be labelled (see strategies.json)",
+                highlight=False,
+            )
     folder = out_dir or dirs[0] / "analysis"
-    plot_strategy_distribution({n: s["distribution"] for n, s in zip(names, summaries)}, folder / "strategy_distribution.png")
-    plot_strategy_contributions({n: s["contributions"] for n, s in zip(names, summaries)}, folder / "strategy_contribution.png")
-    console.print(f"wrote analysis/strategies.{{jsonl,json}} in each DIR; charts in {folder}", highlight=False)
+    plot_strategy_distribution(
+        {n: s["distribution"] for n, s in zip(names, summaries)}, folder / "strategy_distribution.png"
+    )
+    plot_strategy_contributions(
+        {n: s["contributions"] for n, s in zip(names, summaries)}, folder / "strategy_contribution.png"
+    )
+    console.print(
+        f"wrote analysis/strategies.{{jsonl,json}} in each DIR; charts in {folder}", highlight=False
+    )
 
 
 @analyze_app.command("scc")
 @cli_errors
 def scc(
-    dirs: List[Path] = typer.Argument(..., help="Benchmark output directories (with analysis/strategies.json)."),
-    labeller: Optional[str] = typer.Option(None, help="Run the strategy analysis first with this labeller when missing."),
+    dirs: List[Path] = typer.Argument(
+        ..., help="Benchmark output directories (with analysis/strategies.json)."
+    ),
+    labeller: Optional[str] = typer.Option(
+        None, help="Run the strategy analysis first with this labeller when missing."
+    ),
     judge: Optional[str] = typer.Option(None, help="Refine with an LLM judge: openai:MODEL."),
     judge_base_url: Optional[str] = typer.Option(None, help="Judge endpoint base URL."),
     judge_key_env: str = typer.Option("OPENAI_API_KEY", help="Env var holding the judge endpoint's API key."),
-    judge_weight: float = typer.Option(0.5, min=0.0, max=1.0, help="Weight of the judge's coordinate in the blend."),
-    limit: Optional[int] = typer.Option(None, min=1, help="Only the first N dialogues per directory (judge)."),
-    max_attempts: int = typer.Option(3, min=1, help="Judge calls per dialogue before it is recorded as an error."),
+    judge_weight: float = typer.Option(
+        0.5, min=0.0, max=1.0, help="Weight of the judge's coordinate in the blend."
+    ),
+    limit: Optional[int] = typer.Option(
+        None, min=1, help="Only the first N dialogues per directory (judge)."
+    ),
+    max_attempts: int = typer.Option(
+        3, min=1, help="Judge calls per dialogue before it is recorded as an error."
+    ),
     seed: int = typer.Option(0, help="Judge sampling seed."),
-    png: Optional[Path] = typer.Option(None, help="Scatter plot (default: the first DIR's analysis/scc.png)."),
+    png: Optional[Path] = typer.Option(
+        None, help="Scatter plot (default: the first DIR's analysis/scc.png)."
+    ),
 ) -> None:
     """Place each model on solution (−) ↔ empathy (+) and structured (−) ↔ creative (+)."""
     from rlver.bench.scc import run_scc_analysis
@@ -188,7 +244,9 @@ def scc(
     client = _judge_client(judge, judge_base_url, judge_key_env, seed, None) if judge else None
     labeller_obj, labeller_client = (None, None)
     if labeller and any(not (d / "analysis" / "strategies.json").is_file() for d in dirs):
-        labeller_obj, labeller_client = _labeller(labeller, judge_base_url, judge_key_env, seed, max_attempts, 8)
+        labeller_obj, labeller_client = _labeller(
+            labeller, judge_base_url, judge_key_env, seed, max_attempts, 8
+        )
 
     async def all_dirs() -> list[dict]:
         out = []
@@ -197,7 +255,11 @@ def scc(
                 await run_strategy_analysis(d, labeller_obj)
             out.append(
                 await run_scc_analysis(
-                    d, client=client, config=_judge_config(max_attempts, 8), judge_weight=judge_weight, limit=limit
+                    d,
+                    client=client,
+                    config=_judge_config(max_attempts, 8),
+                    judge_weight=judge_weight,
+                    limit=limit,
                 )
             )
         return out
@@ -227,12 +289,18 @@ def scc(
 def general(
     policy: str = typer.Option(..., help="Policy spec (openai:MODEL, hf:PATH, builtin:tiny, ...)."),
     out: Path = typer.Option(..., help="Output directory (general.jsonl, general.json)."),
-    policy_base_url: Optional[str] = typer.Option(None, help="Base URL of the policy's OpenAI-compatible endpoint."),
-    policy_key_env: str = typer.Option("OPENAI_API_KEY", help="Env var holding the policy endpoint's API key."),
+    policy_base_url: Optional[str] = typer.Option(
+        None, help="Base URL of the policy's OpenAI-compatible endpoint."
+    ),
+    policy_key_env: str = typer.Option(
+        "OPENAI_API_KEY", help="Env var holding the policy endpoint's API key."
+    ),
     suite: Optional[Path] = typer.Option(None, help="Suite JSONL (default: the built-in 45-item suite)."),
     limit: Optional[int] = typer.Option(None, min=1, help="Only the first N items."),
     batch_size: int = typer.Option(8, min=1, help="Items per policy call."),
-    temperature: float = typer.Option(0.0, min=0.0, help="Sampling temperature for API policies (0 = greedy)."),
+    temperature: float = typer.Option(
+        0.0, min=0.0, help="Sampling temperature for API policies (0 = greedy)."
+    ),
     seed: int = typer.Option(0, help="Sampling seed."),
 ) -> None:
     """Run the general-ability suite (math, code, instruction following) on a policy."""
@@ -242,7 +310,9 @@ def general(
     items = load_suite(suite)
     if limit is not None:
         items = items[:limit]
-    options = EndpointOptions(base_url=policy_base_url, api_key_env=policy_key_env, temperature=temperature, seed=seed)
+    options = EndpointOptions(
+        base_url=policy_base_url, api_key_env=policy_key_env, temperature=temperature, seed=seed
+    )
     policy_obj = make_policy(policy, options, seed=seed)
     results = _run(lambda: run_general_suite(policy_obj, items, batch_size=batch_size), policy_obj)
     summary = write_general(out, results, policy=policy_obj.name)
@@ -262,7 +332,9 @@ def _print_general(named: list[tuple[str, dict]]) -> None:
         for c in CATEGORIES:
             cat = s["by_category"].get(c)
             cells.append("–" if not cat else f"{cat['passed']}/{cat['n']} ({100 * cat['accuracy']:.0f}%)")
-        cells.append("–" if s.get("accuracy") is None else f"{s['passed']}/{s['n']} ({100 * s['accuracy']:.0f}%)")
+        cells.append(
+            "–" if s.get("accuracy") is None else f"{s['passed']}/{s['n']} ({100 * s['accuracy']:.0f}%)"
+        )
         table.add_row(name, *cells)
     console.print(table)
 
@@ -284,11 +356,19 @@ def general_compare(
     for column in ("category", "n", "before", "after", "delta"):
         table.add_column(column, justify="left" if column == "category" else "right")
     for r in rows:
-        pct = lambda v: "–" if v is None else f"{100 * v:.1f}%"  # noqa: E731
-        table.add_row(r.category, str(r.n), pct(r.before), pct(r.after), "–" if r.delta is None else f"{100 * r.delta:+.1f} pt")
+        table.add_row(
+            r.category,
+            str(r.n),
+            _pct(r.before),
+            _pct(r.after),
+            "–" if r.delta is None else f"{100 * r.delta:+.1f} pt",
+        )
     console.print(table)
     if markdown is not None:
-        atomic_write_text(markdown, general_delta_markdown(rows, str(b.get("policy", "before")), str(a.get("policy", "after"))))
+        atomic_write_text(
+            markdown,
+            general_delta_markdown(rows, str(b.get("policy", "before")), str(a.get("policy", "after"))),
+        )
         console.print(f"wrote {markdown}", highlight=False)
 
 
@@ -296,7 +376,9 @@ def general_compare(
 @cli_errors
 def lm_eval(
     checkpoint: Path = typer.Argument(..., help="Local checkpoint directory (save_pretrained output)."),
-    tasks: str = typer.Option("math500,ifeval", help="Comma-separated tasks (math500, ifeval, or any lm-eval task)."),
+    tasks: str = typer.Option(
+        "math500,ifeval", help="Comma-separated tasks (math500, ifeval, or any lm-eval task)."
+    ),
     out: Path = typer.Option(Path("lm_eval_results"), help="lm-eval output directory."),
     device: str = typer.Option("cpu", help="cpu, cuda, cuda:0, ..."),
     batch_size: str = typer.Option("auto", help="lm-eval batch size (integer or auto)."),
@@ -338,7 +420,9 @@ def compare(
     markdown: Optional[Path] = typer.Option(None, help="Write the leaderboard as a Markdown table."),
     png: Optional[Path] = typer.Option(None, help="Write the leaderboard as a PNG bar chart."),
     json_out: Optional[Path] = typer.Option(None, "--json", help="Write the leaderboard as JSON."),
-    allow_mixed: bool = typer.Option(False, "--allow-mixed", help="Rank results from different simulators/presets."),
+    allow_mixed: bool = typer.Option(
+        False, "--allow-mixed", help="Rank results from different simulators/presets."
+    ),
 ) -> None:
     """Rank benchmark outputs (score, success, failure, mean turns) run under one simulator and preset."""
     from rlver.bench.compare import leaderboard, leaderboard_markdown, load_result
@@ -346,11 +430,39 @@ def compare(
 
     rows = leaderboard([load_result(d, with_dialogues=False) for d in dirs], allow_mixed=allow_mixed)
     table = Table(title="Sentient Benchmark leaderboard")
-    for column in ("#", "model", "score", "success", "failure", "n", "errors", "mean turns", "simulator", "preset"):
-        table.add_column(column, justify="right" if column not in ("model", "simulator", "preset") else "left")
+    for column in (
+        "#",
+        "model",
+        "score",
+        "success",
+        "failure",
+        "n",
+        "errors",
+        "mean turns",
+        "simulator",
+        "preset",
+    ):
+        table.add_column(
+            column, justify="right" if column not in ("model", "simulator", "preset") else "left"
+        )
     for r in rows:
-        fmt = lambda v: "–" if v is None else (f"{v:.1f}" if isinstance(v, float) else str(v))  # noqa: E731
-        table.add_row(*(fmt(v) for v in (r.rank, r.name, r.score, r.success, r.failure, r.n, r.errors, r.mean_turns, r.simulator, r.preset)))
+        table.add_row(
+            *(
+                _fmt(v)
+                for v in (
+                    r.rank,
+                    r.name,
+                    r.score,
+                    r.success,
+                    r.failure,
+                    r.n,
+                    r.errors,
+                    r.mean_turns,
+                    r.simulator,
+                    r.preset,
+                )
+            )
+        )
     console.print(table)
     if markdown is not None:
         atomic_write_text(markdown, leaderboard_markdown(rows))
@@ -368,15 +480,23 @@ def compare(
 def import_sage(
     file: Path = typer.Argument(..., help="SAGE result file (JSONL, one dialogue per line)."),
     out: Path = typer.Option(..., help="Output directory (dialogues.jsonl, summary.json)."),
-    policy: Optional[str] = typer.Option(None, help="Name of the model that was evaluated (default: the file name)."),
-    simulator: str = typer.Option(..., help="Simulator model used by SAGE, e.g. deepseek-v3 (scores depend on it)."),
+    policy: Optional[str] = typer.Option(
+        None, help="Name of the model that was evaluated (default: the file name)."
+    ),
+    simulator: str = typer.Option(
+        ..., help="Simulator model used by SAGE, e.g. deepseek-v3 (scores depend on it)."
+    ),
     preset: str = typer.Option("sage", help="Preset name recorded in the summary."),
-    skip_invalid: bool = typer.Option(False, "--skip-invalid", help="Skip malformed lines (listed in the summary)."),
+    skip_invalid: bool = typer.Option(
+        False, "--skip-invalid", help="Skip malformed lines (listed in the summary)."
+    ),
 ) -> None:
     """Convert an official SAGE result file into rlver's transcript and summary format."""
     from rlver.bench.sage_import import import_sage as do_import
 
-    result = do_import(file, out, policy=policy or file.stem, simulator=simulator, preset=preset, skip_invalid=skip_invalid)
+    result = do_import(
+        file, out, policy=policy or file.stem, simulator=simulator, preset=preset, skip_invalid=skip_invalid
+    )
     s = result.summary
     console.print(
         f"imported {result.imported} dialogue(s): score {s['score']}, success {s['success']}, failure {s['failure']} "

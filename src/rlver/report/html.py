@@ -26,7 +26,14 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Sequence
 
-from rlver.bench.compare import BenchResult, ResultFileError, is_bench_dir, leaderboard, load_result, read_jsonl
+from rlver.bench.compare import (
+    BenchResult,
+    ResultFileError,
+    is_bench_dir,
+    leaderboard,
+    load_result,
+    read_jsonl,
+)
 from rlver.report import plots
 from rlver.utils.io import atomic_write_text
 
@@ -124,7 +131,11 @@ def collect_report_data(run_dir: str | Path, *, bench_dirs: Sequence[str | Path]
                 scc=_read_json(analysis / "scc.json", data.problems),
             )
         )
-    for path in sorted(root.glob("general.json")) + sorted(root.glob("*/general.json")) + sorted(root.glob("*/*/general.json")):
+    for path in (
+        sorted(root.glob("general.json"))
+        + sorted(root.glob("*/general.json"))
+        + sorted(root.glob("*/*/general.json"))
+    ):
         summary = _read_json(path, data.problems)
         if summary is not None and "by_category" in summary:
             label = path.parent.name if path.parent != root else str(summary.get("policy", "general"))
@@ -171,14 +182,18 @@ def _training_section(data: ReportData, images: _Images) -> str:
         return ""
     last = data.metrics[-1]
     keys = [k for k, _ in plots.TRAINING_KEYS if k in last]
-    charts = _figure(images, plots.plot_reward_curve(data.metrics), "reward", "Reward per step (final emotion / 100)")
+    charts = _figure(
+        images, plots.plot_reward_curve(data.metrics), "reward", "Reward per step (final emotion / 100)"
+    )
     charts += _figure(images, plots.plot_training_curves(data.metrics), "curves", "Training curves")
     table = _table(["metric", "last value"], [(k, last[k]) for k in keys])
     trajectories = ""
     if data.rollouts:
         step = data.rollouts[0].get("step")
         fig = plots.plot_emotion_trajectories(data.rollouts, title=f"Training rollouts, step {step}")
-        trajectories = _figure(images, fig, "rollouts", f"Emotion trajectories of the rollouts of step {step}")
+        trajectories = _figure(
+            images, fig, "rollouts", f"Emotion trajectories of the rollouts of step {step}"
+        )
     return (
         f'<section id="training"><h2>Training</h2><p class="note">{len(data.metrics)} steps logged in '
         f'{html.escape(str(data.root / "metrics.jsonl"))}.</p><div class="charts">{charts}{trajectories}</div>{table}</section>'
@@ -200,9 +215,25 @@ def _bench_section(data: ReportData, images: _Images) -> str:
     )
     table = _table(
         ["#", "model", "score", "success", "failure", "n", "errors", "mean turns", "simulator", "preset"],
-        [(r.rank, r.name, r.score, r.success, r.failure, r.n, r.errors, r.mean_turns, r.simulator, r.preset) for r in rows],
+        [
+            (
+                r.rank,
+                r.name,
+                r.score,
+                r.success,
+                r.failure,
+                r.n,
+                r.errors,
+                r.mean_turns,
+                r.simulator,
+                r.preset,
+            )
+            for r in rows
+        ],
     )
-    charts = _figure(images, plots.plot_leaderboard(rows), "leaderboard", "Leaderboard: score (success / failure)")
+    charts = _figure(
+        images, plots.plot_leaderboard(rows), "leaderboard", "Leaderboard: score (success / failure)"
+    )
     summaries = {b.name: b.result.summary for b in data.benches}
     charts += _figure(
         images,
@@ -241,13 +272,22 @@ def _analysis_section(data: ReportData, images: _Images) -> str:
         fig = plots.plot_capability_radar({n: c["means"] for n, c in caps.items()})
         table = _table(
             ["model", *[CAPABILITY_NAMES[k]["en"] for k in CAPABILITIES], "n", "errors", "judge"],
-            [(n, *[c["means"].get(k) for k in CAPABILITIES], c.get("n"), c.get("errors"), c.get("judge")) for n, c in caps.items()],
+            [
+                (n, *[c["means"].get(k) for k in CAPABILITIES], c.get("n"), c.get("errors"), c.get("judge"))
+                for n, c in caps.items()
+            ],
         )
-        parts.append(f'<h3 id="capabilities">Five capabilities</h3><div class="charts">{_figure(images, fig, "radar", "Capability radar (1-5)")}</div>{table}')
-    strategies = {b.name: b.strategies for b in data.benches if b.strategies and b.strategies.get("distribution")}
+        parts.append(
+            f'<h3 id="capabilities">Five capabilities</h3><div class="charts">{_figure(images, fig, "radar", "Capability radar (1-5)")}</div>{table}'
+        )
+    strategies = {
+        b.name: b.strategies for b in data.benches if b.strategies and b.strategies.get("distribution")
+    }
     if strategies:
         dist = plots.plot_strategy_distribution({n: s["distribution"] for n, s in strategies.items()})
-        contrib = plots.plot_strategy_contributions({n: s.get("contributions") or {} for n, s in strategies.items()})
+        contrib = plots.plot_strategy_contributions(
+            {n: s.get("contributions") or {} for n, s in strategies.items()}
+        )
         table = _table(
             ["strategy", *[f"{n}: share / mean Δ" for n in strategies]],
             [
@@ -266,23 +306,34 @@ def _analysis_section(data: ReportData, images: _Images) -> str:
                 for s in ESCONV_STRATEGIES
             ],
         )
-        charts = _figure(images, dist, "strategies", "Strategy distribution") + _figure(images, contrib, "contributions", "Strategy contribution (mean emotion change)")
+        charts = _figure(images, dist, "strategies", "Strategy distribution") + _figure(
+            images, contrib, "contributions", "Strategy contribution (mean emotion change)"
+        )
         parts.append(f'<h3 id="strategies">Support strategies</h3><div class="charts">{charts}</div>{table}')
     scc = {b.name: b.scc for b in data.benches if b.scc and b.scc.get("coordinate")}
     if scc:
         points = {n: (float(s["coordinate"]["x"]), float(s["coordinate"]["y"])) for n, s in scc.items()}
-        table = _table(["model", "empathy (x)", "creativity (y)", "judge"], [(n, x, y, scc[n].get("judge")) for n, (x, y) in points.items()])
-        parts.append(f'<h3 id="scc">Social-cognition coordinates</h3><div class="charts">{_figure(images, plots.plot_scc(points), "scc", "SCC map")}</div>{table}')
+        table = _table(
+            ["model", "empathy (x)", "creativity (y)", "judge"],
+            [(n, x, y, scc[n].get("judge")) for n, (x, y) in points.items()],
+        )
+        parts.append(
+            f'<h3 id="scc">Social-cognition coordinates</h3><div class="charts">{_figure(images, plots.plot_scc(points), "scc", "SCC map")}</div>{table}'
+        )
     if data.general:
         from rlver.bench.general.runner import CATEGORIES, compare_general
 
-        rows = [(label, *[(g["by_category"].get(c) or {}).get("accuracy") for c in CATEGORIES], g.get("accuracy")) for label, g in data.general]
+        rows = [
+            (label, *[(g["by_category"].get(c) or {}).get("accuracy") for c in CATEGORIES], g.get("accuracy"))
+            for label, g in data.general
+        ]
         table = _table(["run", *CATEGORIES, "overall"], rows)
         if len(data.general) >= 2:
             (b_name, before), (a_name, after) = data.general[0], data.general[-1]
             deltas = compare_general(before, after)
-            table += f"<p class=\"note\">{html.escape(a_name)} − {html.escape(b_name)}:</p>" + _table(
-                ["category", "before", "after", "delta"], [(d.category, d.before, d.after, d.delta) for d in deltas]
+            table += f'<p class="note">{html.escape(a_name)} − {html.escape(b_name)}:</p>' + _table(
+                ["category", "before", "after", "delta"],
+                [(d.category, d.before, d.after, d.delta) for d in deltas],
             )
         parts.append(f'<h3 id="general">General-ability retention (accuracy)</h3>{table}')
     if not parts:
@@ -291,7 +342,18 @@ def _analysis_section(data: ReportData, images: _Images) -> str:
 
 
 def _viewer_sources(data: ReportData, max_dialogues: int) -> list[dict[str, Any]]:
-    keep = ("id", "profile_id", "policy", "simulator", "preset", "turns", "emotions", "final_emotion", "end_reason", "error")
+    keep = (
+        "id",
+        "profile_id",
+        "policy",
+        "simulator",
+        "preset",
+        "turns",
+        "emotions",
+        "final_emotion",
+        "end_reason",
+        "error",
+    )
     sources = []
     for bench in data.benches:
         dialogues = [{k: r.get(k) for k in keep} for r in bench.result.rows[:max_dialogues]]
@@ -300,7 +362,10 @@ def _viewer_sources(data: ReportData, max_dialogues: int) -> list[dict[str, Any]
     if data.rollouts:
         step = data.rollouts[0].get("step")
         sources.append(
-            {"name": f"training rollouts, step {step}", "dialogues": [{k: r.get(k) for k in keep} for r in data.rollouts[:max_dialogues]]}
+            {
+                "name": f"training rollouts, step {step}",
+                "dialogues": [{k: r.get(k) for k in keep} for r in data.rollouts[:max_dialogues]],
+            }
         )
     return sources
 
@@ -308,7 +373,13 @@ def _viewer_sources(data: ReportData, max_dialogues: int) -> list[dict[str, Any]
 def _script_json(value: Any) -> str:
     """JSON safe inside ``<script>``: no ``<``, ``>`` or ``&`` can end the element or open a comment."""
     text = json.dumps(value, ensure_ascii=False)
-    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026").replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+    return (
+        text.replace("<", "\\u003c")
+        .replace(">", "\\u003e")
+        .replace("&", "\\u0026")
+        .replace("\u2028", "\\u2028")
+        .replace("\u2029", "\\u2029")
+    )
 
 
 def write_report(
@@ -324,7 +395,11 @@ def write_report(
     data = collect_report_data(run_dir, bench_dirs=bench_dirs)
     out = Path(out_path) if out_path is not None else data.root / "report.html"
     images = _Images(out, embed_images)
-    sections = [_training_section(data, images), _bench_section(data, images), _analysis_section(data, images)]
+    sections = [
+        _training_section(data, images),
+        _bench_section(data, images),
+        _analysis_section(data, images),
+    ]
     sources = _viewer_sources(data, max_dialogues)
     if sources:
         sections.append(
@@ -336,9 +411,19 @@ def write_report(
         )
     if data.problems:
         items = "".join(f"<li>{html.escape(p)}</li>" for p in data.problems)
-        sections.append(f'<section id="problems"><h2>Files that could not be read</h2><ul>{items}</ul></section>')
-    body = "\n".join(s for s in sections if s) or '<p class="note">Nothing to report: no metrics, benchmark outputs or analyses found.</p>'
-    nav_targets = [("training", "Training", data.metrics), ("benchmark", "Benchmark", data.benches), ("analyses", "Analyses", "analyses" in body), ("dialogues", "Dialogues", sources)]
+        sections.append(
+            f'<section id="problems"><h2>Files that could not be read</h2><ul>{items}</ul></section>'
+        )
+    body = (
+        "\n".join(s for s in sections if s)
+        or '<p class="note">Nothing to report: no metrics, benchmark outputs or analyses found.</p>'
+    )
+    nav_targets = [
+        ("training", "Training", data.metrics),
+        ("benchmark", "Benchmark", data.benches),
+        ("analyses", "Analyses", "analyses" in body),
+        ("dialogues", "Dialogues", sources),
+    ]
     nav = "".join(f'<a href="#{anchor}">{label}</a>' for anchor, label, present in nav_targets if present)
     created = _dt.datetime.now(_dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     page_title = title or f"rlver report — {data.root.resolve().name}"

@@ -119,7 +119,11 @@ def _moving_average(values: Sequence[float], window: int) -> list[float]:
 
 
 def plot_reward_curve(
-    metrics: Sequence[Mapping[str, Any]], path: str | Path | None = None, *, key: str = "reward/mean", window: int = 5
+    metrics: Sequence[Mapping[str, Any]],
+    path: str | Path | None = None,
+    *,
+    key: str = "reward/mean",
+    window: int = 5,
 ) -> "Figure":
     """Reward per training step (``metrics.jsonl`` rows) with a trailing moving average."""
     xs, ys = _series(metrics, key)
@@ -128,7 +132,13 @@ def plot_reward_curve(
     if xs:
         ax.plot(xs, ys, color="#90caf9", linewidth=1, marker="o", markersize=3, label=key)
         if len(ys) >= 3:
-            ax.plot(xs, _moving_average(ys, window), color="#1565c0", linewidth=2, label=f"moving average ({window})")
+            ax.plot(
+                xs,
+                _moving_average(ys, window),
+                color="#1565c0",
+                linewidth=2,
+                label=f"moving average ({window})",
+            )
         ax.legend(loc="best")
     else:
         ax.text(0.5, 0.5, f"no '{key}' in metrics", ha="center", va="center", transform=ax.transAxes)
@@ -159,7 +169,10 @@ def plot_training_curves(metrics: Sequence[Mapping[str, Any]], path: str | Path 
 
 
 def plot_score_bars(
-    scores: Mapping[str, float | None], path: str | Path | None = None, *, title: str = "Sentient Benchmark score"
+    scores: Mapping[str, float | None],
+    path: str | Path | None = None,
+    *,
+    title: str = "Sentient Benchmark score",
 ) -> "Figure":
     """One bar per model (e.g. ``{"base": 13.3, "trained": 79.2}``), value printed on each bar."""
     names = list(scores)
@@ -178,7 +191,10 @@ def plot_score_bars(
 
 
 def plot_outcome_counts(
-    outcomes: Mapping[str, Mapping[str, Any]], path: str | Path | None = None, *, title: str = "Dialogue outcomes"
+    outcomes: Mapping[str, Mapping[str, Any]],
+    path: str | Path | None = None,
+    *,
+    title: str = "Dialogue outcomes",
 ) -> "Figure":
     """Stacked success / other / failure counts per model (summary dicts with success, failure, n)."""
     names = list(outcomes)
@@ -189,7 +205,13 @@ def plot_outcome_counts(
     ax = fig.add_subplot()
     ax.bar(names, success, color=_SUCCESS_COLOR, label="success (emotion 100)")
     ax.bar(names, other, bottom=success, color=_OTHER_COLOR, label="in between")
-    ax.bar(names, failure, bottom=[s + o for s, o in zip(success, other)], color=_FAILURE_COLOR, label="failure (< 10)")
+    ax.bar(
+        names,
+        failure,
+        bottom=[s + o for s, o in zip(success, other)],
+        color=_FAILURE_COLOR,
+        label="failure (< 10)",
+    )
     for i, (s, o, f) in enumerate(zip(success, other, failure)):
         ax.annotate(f"{s} / {f}", (i, s + o + f), ha="center", va="bottom", fontsize=9)
     tallest = max((s + o + f for s, o, f in zip(success, other, failure)), default=0)
@@ -227,9 +249,16 @@ def plot_emotion_trajectories(
     if chosen:
         length = max(len(r["emotions"]) for r in chosen)
         mean = [
-            statistics.fmean(float(r["emotions"][min(i, len(r["emotions"]) - 1)]) for r in chosen) for i in range(length)
+            statistics.fmean(float(r["emotions"][min(i, len(r["emotions"]) - 1)]) for r in chosen)
+            for i in range(length)
         ]
-        ax.plot(range(length), mean, color="black", linewidth=2.5, label="mean (finished dialogues hold their last value)")
+        ax.plot(
+            range(length),
+            mean,
+            color="black",
+            linewidth=2.5,
+            label="mean (finished dialogues hold their last value)",
+        )
         ax.legend(loc="lower left", fontsize=8)
     _trajectory_axes(ax)
     ax.set_title(f"{title} ({len(chosen)} dialogues)")
@@ -246,7 +275,11 @@ def plot_trajectory_pairs(
 ) -> "Figure":
     """The same profiles before and after training: one panel per profile, two trajectories each."""
     after_by_profile = {str(r.get("profile_id")): r for r in after if r.get("emotions")}
-    pairs = [(b, after_by_profile[str(b.get("profile_id"))]) for b in before if b.get("emotions") and str(b.get("profile_id")) in after_by_profile][:n]
+    pairs = [
+        (b, after_by_profile[str(b.get("profile_id"))])
+        for b in before
+        if b.get("emotions") and str(b.get("profile_id")) in after_by_profile
+    ][:n]
     fig = _figure(4.0 * max(1, len(pairs)), 3.6)
     if not pairs:
         ax = fig.add_subplot()
@@ -256,7 +289,14 @@ def plot_trajectory_pairs(
         ax = fig.add_subplot(1, len(pairs), i + 1)
         for row, label, color in ((b, labels[0], "#ef6c00"), (a, labels[1], "#1565c0")):
             emotions = [float(e) for e in row["emotions"]]
-            ax.plot(range(len(emotions)), emotions, marker="o", markersize=3, color=color, label=f"{label}: {emotions[-1]:.0f}")
+            ax.plot(
+                range(len(emotions)),
+                emotions,
+                marker="o",
+                markersize=3,
+                color=color,
+                label=f"{label}: {emotions[-1]:.0f}",
+            )
         _trajectory_axes(ax)
         ax.set_title(str(b.get("profile_id"))[:28], fontsize=10)
         ax.legend(loc="lower right", fontsize=8)
@@ -286,7 +326,9 @@ def plot_leaderboard(rows: Sequence[Any], path: str | Path | None = None) -> "Fi
     ax.set_xlabel("score: mean final emotion   (success / failure)")
     sims = sorted({str(d["simulator"]) for d in data})
     presets = sorted({str(d["preset"]) for d in data})
-    ax.set_title(f"Sentient Benchmark — simulator {', '.join(sims)}, preset {', '.join(presets)}", fontsize=10)
+    ax.set_title(
+        f"Sentient Benchmark — simulator {', '.join(sims)}, preset {', '.join(presets)}", fontsize=10
+    )
     ax.grid(axis="x", alpha=0.3)
     return _done(fig, path)
 
@@ -341,7 +383,11 @@ def plot_strategy_distribution(
 
     fig = _figure(10.0, 4.2)
     ax = fig.add_subplot()
-    _grouped_bars(ax, ESCONV_STRATEGIES, {m: [100 * float(d.get(s, 0.0)) for s in ESCONV_STRATEGIES] for m, d in distributions.items()})
+    _grouped_bars(
+        ax,
+        ESCONV_STRATEGIES,
+        {m: [100 * float(d.get(s, 0.0)) for s in ESCONV_STRATEGIES] for m, d in distributions.items()},
+    )
     ax.set_ylabel("% of policy turns")
     ax.set_title("Support strategies used")
     return _done(fig, path)
@@ -356,7 +402,8 @@ def plot_strategy_contributions(
     fig = _figure(10.0, 4.2)
     ax = fig.add_subplot()
     values = {
-        m: [float((c.get(s) or {}).get("mean_change") or 0.0) for s in ESCONV_STRATEGIES] for m, c in contributions.items()
+        m: [float((c.get(s) or {}).get("mean_change") or 0.0) for s in ESCONV_STRATEGIES]
+        for m, c in contributions.items()
     }
     _grouped_bars(ax, ESCONV_STRATEGIES, values)
     ax.axhline(0, color="black", linewidth=0.8)

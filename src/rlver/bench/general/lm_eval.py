@@ -23,7 +23,14 @@ from typing import Any, Sequence
 
 from rlver.errors import ConfigError, RlverError
 
-__all__ = ["TASK_ALIASES", "LMEvalConfig", "lm_eval_available", "build_lm_eval_command", "run_lm_eval", "collect_lm_eval_results"]
+__all__ = [
+    "TASK_ALIASES",
+    "LMEvalConfig",
+    "lm_eval_available",
+    "build_lm_eval_command",
+    "run_lm_eval",
+    "collect_lm_eval_results",
+]
 
 TASK_ALIASES: dict[str, str] = {"math500": "minerva_math500", "ifeval": "ifeval", "gsm8k": "gsm8k"}
 """Short names accepted on the command line → lm-eval task names (anything else passes through)."""
@@ -61,17 +68,25 @@ def build_lm_eval_command(config: LMEvalConfig, *, python: str | None = None) ->
     if not config.tasks:
         raise ConfigError("lm-eval needs at least one task")
     if "," in config.checkpoint or "=" in config.checkpoint:
-        raise ConfigError(f"checkpoint path {config.checkpoint!r} may not contain ',' or '=' (lm-eval model_args syntax)")
+        raise ConfigError(
+            f"checkpoint path {config.checkpoint!r} may not contain ',' or '=' (lm-eval model_args syntax)"
+        )
     tasks = ",".join(TASK_ALIASES.get(t.lower(), t) for t in config.tasks)
     executable = shutil.which("lm_eval")
     head = [executable] if executable else [python or sys.executable, "-m", "lm_eval"]
     command = head + [
-        "--model", "hf",
-        "--model_args", f"pretrained={config.checkpoint},dtype={config.dtype}",
-        "--tasks", tasks,
-        "--batch_size", str(config.batch_size),
-        "--device", config.device,
-        "--output_path", config.output_path,
+        "--model",
+        "hf",
+        "--model_args",
+        f"pretrained={config.checkpoint},dtype={config.dtype}",
+        "--tasks",
+        tasks,
+        "--batch_size",
+        str(config.batch_size),
+        "--device",
+        config.device,
+        "--output_path",
+        config.output_path,
     ]
     if config.limit is not None:
         command += ["--limit", str(int(config.limit))]
@@ -93,15 +108,19 @@ def collect_lm_eval_results(output_path: str | Path) -> dict[str, dict[str, Any]
     }
 
 
-def run_lm_eval(config: LMEvalConfig, *, timeout: float | None = None, extra_args: Sequence[str] = ()) -> dict[str, Any]:
+def run_lm_eval(
+    config: LMEvalConfig, *, timeout: float | None = None, extra_args: Sequence[str] = ()
+) -> dict[str, Any]:
     """Run lm-eval on ``config.checkpoint`` and return its metrics per task."""
     if not lm_eval_available():
-        raise ConfigError("lm-evaluation-harness is not installed; `pip install lm-eval` to run MATH500 / IFEval")
+        raise ConfigError(
+            "lm-evaluation-harness is not installed; `pip install lm-eval` to run MATH500 / IFEval"
+        )
     if not Path(config.checkpoint).is_dir():
         raise ConfigError(f"{config.checkpoint}: not a checkpoint directory")
     command = build_lm_eval_command(config) + list(extra_args)
     try:
-        proc = subprocess.run(command, check=False, timeout=timeout)  # noqa: S603 - argv list, no shell
+        proc = subprocess.run(command, check=False, timeout=timeout)
     except subprocess.TimeoutExpired:
         raise RlverError(f"lm-eval timed out after {timeout:g}s") from None
     if proc.returncode != 0:

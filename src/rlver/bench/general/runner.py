@@ -161,7 +161,8 @@ async def run_general_suite(
         requests = [
             PolicyRequest(
                 key=f"general-{item.id}",
-                messages=([Message("system", system_prompt)] if system_prompt else []) + [Message("user", item.prompt)],
+                messages=([Message("system", system_prompt)] if system_prompt else [])
+                + [Message("user", item.prompt)],
                 trace=TokenTrace() if policy.token_exact else None,
             )
             for item in batch
@@ -183,7 +184,11 @@ def summarize_general(results: Sequence[ItemResult], *, policy: str) -> dict[str
         rows = [r for r in results if r.category == category]
         if rows:
             passed = sum(r.passed for r in rows)
-            by_category[category] = {"n": len(rows), "passed": passed, "accuracy": round(passed / len(rows), 4)}
+            by_category[category] = {
+                "n": len(rows),
+                "passed": passed,
+                "accuracy": round(passed / len(rows), 4),
+            }
     passed = sum(r.passed for r in results)
     return {
         "policy": policy,
@@ -211,7 +216,9 @@ def load_general(path: str | Path) -> dict[str, Any]:
     try:
         data = json.loads(file.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(f"{file}: cannot read ({exc.strerror or exc}); run `rlver analyze general` first") from None
+        raise ConfigError(
+            f"{file}: cannot read ({exc.strerror or exc}); run `rlver analyze general` first"
+        ) from None
     except json.JSONDecodeError as exc:
         raise ConfigError(f"{file}:{exc.lineno}: invalid JSON ({exc.msg})") from None
     if not isinstance(data, dict) or "by_category" not in data:

@@ -12,7 +12,6 @@ inside a container or VM as well.
 from __future__ import annotations
 
 import json
-import os
 import secrets
 import subprocess
 import sys
@@ -51,7 +50,7 @@ class SandboxResult:
 
 
 # Runs inside the child. The audit hook goes in first, then the solution, then each test.
-_HARNESS = r'''
+_HARNESS = r"""
 import json, os, sys
 with open("spec.json", encoding="utf-8") as _f:
     _spec = json.load(_f)
@@ -95,7 +94,7 @@ else:
 sys.stdout.write("\n@@" + _spec["nonce"] + "@@" + json.dumps(_report) + "\n")
 sys.stdout.flush()
 os._exit(0)  # no atexit handler or thread of the solution runs after the verdict
-'''
+"""
 
 
 def run_python_tests(code: str, tests: Sequence[str], limits: SandboxLimits | None = None) -> SandboxResult:
@@ -114,7 +113,7 @@ def run_python_tests(code: str, tests: Sequence[str], limits: SandboxLimits | No
         Path(tmp, "spec.json").write_text(json.dumps(spec), encoding="utf-8")
         Path(tmp, "harness.py").write_text(_HARNESS, encoding="utf-8")
         try:
-            proc = subprocess.run(  # noqa: S603 - fixed argv, no shell
+            proc = subprocess.run(
                 [sys.executable, "-I", "harness.py"],
                 cwd=tmp,
                 env={"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
@@ -130,7 +129,9 @@ def run_python_tests(code: str, tests: Sequence[str], limits: SandboxLimits | No
     marker = proc.stdout.rfind(tag)
     if marker < 0:
         if proc.returncode < 0:
-            return SandboxResult(False, 0, len(tests), f"killed by signal {-proc.returncode} (CPU or memory limit)")
+            return SandboxResult(
+                False, 0, len(tests), f"killed by signal {-proc.returncode} (CPU or memory limit)"
+            )
         tail = (proc.stderr.strip().splitlines() or [f"exit code {proc.returncode}"])[-1]
         return SandboxResult(False, 0, len(tests), f"process died ({tail[:200]})")
     report = json.loads(proc.stdout[marker + len(tag) :].strip())
