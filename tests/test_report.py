@@ -195,3 +195,27 @@ def test_cli_report(run_dir, tmp_path):
     assert "<title>My run</title>" in page and "<td>extra</td>" in page
     result = CliRunner().invoke(app, ["report", str(tmp_path / "nope")])
     assert result.exit_code == 2 and "not a directory" in result.output
+
+
+@pytest.mark.parametrize(
+    "module",
+    [
+        "rlver.report",
+        "rlver.report.plots",
+        "rlver.report.html",
+        "rlver.bench.compare",
+        "rlver.bench.sage_import",
+        "rlver.bench.judge",
+        "rlver.bench.capabilities",
+        "rlver.bench.strategies",
+        "rlver.bench.scc",
+        "rlver.bench.general",
+    ],
+)
+def test_public_api_is_what_all_says(module):
+    import importlib
+
+    mod = importlib.import_module(module)
+    assert len(set(mod.__all__)) == len(mod.__all__)
+    missing = [name for name in mod.__all__ if not hasattr(mod, name)]
+    assert missing == []
