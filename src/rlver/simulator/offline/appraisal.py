@@ -1,0 +1,283 @@
+"""The offline appraisal: how much one reply moves the person's emotion. Pure functions, integers out.
+
+    change = round( gain(fit) * damping + reactions + penalties )
+
+* ``fit`` = sum_s share_s * AFFINITY[need][s]: the reply's strategy mix against what the person
+  secretly needs. Shares sum to <= 1, so a reply stuffed with every strategy averages the row
+  (about zero or below) instead of adding the good entries up.
+* ``gain`` scales fit by the character type: negative and avoidant people react more sharply to a
+  miss, and give less for a hit.
+* ``reactions`` are specific dislikes (an avoidant person probed early, blame, unsolicited advice
+  to someone venting, vague comfort to someone who wants advice...).
+* ``penalties`` are what everyone dislikes: repetition, platitudes, garble, walls of text, talking
+  about oneself, saying the hidden need back, fake format markers. ``damping`` also shrinks the
+  positive gain for the worst of them, so none of these can ever help.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from rlver.profiles.schema import CharacterType, HiddenNeed
+from rlver.simulator.offline.strategies import Strategy
+
+__all__ = [
+    "AFFINITY",
+    "BEST_STRATEGY",
+    "AppraisalWeights",
+    "ChangeBreakdown",
+    "ReplyFeatures",
+    "Term",
+    "addresses_need",
+    "appraise_change",
+    "character_gain",
+    "damping",
+    "expected_change",
+    "need_fit",
+    "penalty_terms",
+    "reaction_terms",
+    "round_half_away",
+]
+
+S = Strategy
+_ROWS: dict[HiddenNeed, tuple[float, ...]] = {
+    # columns: listening, reflect, question, advice, others, praise, validation, reflection, dialectical,
+    #          platitude, self-disclosure, blame
+    HiddenNeed.ANALYSIS: (-0.2, 0.0, 0.2, 0.1, 0.4, -0.3, -0.4, 0.2, 1.0, -0.9, -0.6, -0.6),
+    HiddenNeed.ADVICE: (-0.4, -0.1, 0.2, 1.0, 0.1, -0.3, -0.3, -0.1, 0.3, -1.0, -0.5, -0.7),
+    HiddenNeed.UNDERSTAND_OTHERS: (-0.2, 0.0, 0.2, -0.2, 1.0, -0.3, -0.3, 0.1, 0.4, -0.9, -0.6, -0.6),
+    HiddenNeed.SELF_GROWTH: (-0.1, 0.0, 0.3, 0.0, 0.2, 0.0, -0.5, 1.0, 0.3, -0.9, -0.5, -0.4),
+    HiddenNeed.PRAISE: (0.0, 0.2, 0.1, -0.4, -0.3, 1.0, 0.3, -0.3, -0.3, -0.8, -0.6, -1.0),
+    HiddenNeed.VENTING: (1.0, 0.5, 0.1, -0.7, -0.5, 0.1, 0.2, -0.4, -0.4, -0.9, -0.7, -1.0),
+    HiddenNeed.EMPATHY: (0.4, 1.0, 0.1, -0.4, -0.3, 0.0, 0.1, -0.3, -0.3, -1.0, -0.6, -1.0),
+    HiddenNeed.VALIDATION: (0.1, 0.2, 0.0, -0.3, -0.6, 0.3, 1.0, -0.6, -0.4, -0.8, -0.6, -1.0),
+}
+AFFINITY: dict[HiddenNeed, dict[Strategy, float]] = {
+    need: dict(zip(Strategy, row, strict=True)) for need, row in _ROWS.items()
+}
+"""How well each strategy serves each hidden need, in [-1, 1] (1 = exactly what they want)."""
+BEST_STRATEGY: dict[HiddenNeed, Strategy] = {
+    need: max(row, key=lambda s: row[s]) for need, row in AFFINITY.items()
+}
+"""The one strategy that meets each need (affinity 1)."""
+
+
+@dataclass(frozen=True)
+class AppraisalWeights:
+    """Tunable constants of the appraisal (defaults calibrated in docs/offline-simulator.md)."""
+
+    gain: float = 10.0
+    """Change for a perfectly fitting reply (fit = 1) from a passive person."""
+    loss: float = 8.0
+    """Change magnitude for a fully wrong reply (fit = -1) from a passive person."""
+    positive_factor: Mapping[CharacterType, float] = field(
+        default_factory=lambda: {
+            CharacterType.NEGATIVE: 0.8,
+            CharacterType.PASSIVE: 1.0,
+            CharacterType.AVOIDANT: 0.85,
+        }
+    )
+    """How much of a good reply's gain each character type lets through."""
+    negative_factor: Mapping[CharacterType, float] = field(
+        default_factory=lambda: {
+            CharacterType.NEGATIVE: 1.5,
+            CharacterType.PASSIVE: 1.0,
+            CharacterType.AVOIDANT: 1.3,
+        }
+    )
+    """How sharply each character type reacts to a miss."""
+    repetition_start: float = 0.86
+    """Similarity to an earlier reply above which the reply counts as repeated."""
+    repetition_full: float = 0.96
+    """Similarity at which the repetition penalty is full and the reply earns nothing."""
+    long_reply_words: int = 70
+    """Replies longer than this many words start to lose points."""
+    echo_start: float = 0.5
+    """Share of the hidden need's words repeated back from which the reply counts as an echo."""
+
+
+DEFAULT_WEIGHTS = AppraisalWeights()
+
+
+@dataclass(frozen=True)
+class ReplyFeatures:
+    """Everything the appraisal needs to know about one reply (all quantised)."""
+
+    mix: Mapping[Strategy, float]
+    """Share of the reply per strategy (sums to <= 1)."""
+    turn: int = 1
+    """1-based index of this policy reply in the dialogue."""
+    repetition: float = 0.0
+    """Highest similarity to an earlier policy reply."""
+    words: int = 20
+    garble: float = 0.0
+    """0 = ordinary sentences, 1 = noise."""
+    markers: tuple[str, ...] = ()
+    """Fake format markers found (``Change: +10``, ``</think>``, headings...)."""
+    echo: float = 0.0
+    """Share of the hidden need's content words said back."""
+
+
+@dataclass(frozen=True)
+class Term:
+    """One named component of the change (reactions and penalties are negative or small positive)."""
+
+    name: str
+    points: float
+
+
+@dataclass(frozen=True)
+class ChangeBreakdown:
+    """The change and every component that produced it."""
+
+    fit: float
+    gain: float
+    """Character-scaled fit, before damping."""
+    damping: float
+    terms: tuple[Term, ...]
+    change: int
+    addresses_need: bool
+
+    @property
+    def total_penalty(self) -> float:
+        return sum(t.points for t in self.terms if t.points < 0)
+
+
+def round_half_away(x: float) -> int:
+    """Round to the nearest integer, halves away from zero (Python's round() is banker's)."""
+    return int(math.copysign(math.floor(abs(x) + 0.5), x))
+
+
+def need_fit(mix: Mapping[Strategy, float], need: HiddenNeed) -> float:
+    """fit = sum_s share_s * AFFINITY[need][s]; unrecognised parts of the reply count 0."""
+    row = AFFINITY[need]
+    return round(sum(share * row[s] for s, share in mix.items()), 4)
+
+
+def character_gain(
+    fit: float, character: CharacterType, weights: AppraisalWeights = DEFAULT_WEIGHTS
+) -> float:
+    """Fit scaled by how this character type takes hits and misses."""
+    if fit >= 0:
+        return fit * weights.gain * weights.positive_factor[character]
+    return fit * weights.loss * weights.negative_factor[character]
+
+
+def addresses_need(mix: Mapping[Strategy, float], need: HiddenNeed) -> bool:
+    """True if at least half of the reply is the strategy the hidden need calls for."""
+    return mix.get(BEST_STRATEGY[need], 0.0) >= 0.5
+
+
+def reaction_terms(
+    mix: Mapping[Strategy, float], need: HiddenNeed, character: CharacterType, turn: int
+) -> list[Term]:
+    """Specific dislikes of this person (character type x need x moment in the dialogue)."""
+    share = lambda *strategies: sum(mix.get(s, 0.0) for s in strategies)
+    terms: list[Term] = []
+    probing = share(S.OPEN_QUESTION, S.REFLECTION_PROMPT)
+    if character is CharacterType.AVOIDANT and turn <= 2 and probing > 0:
+        terms.append(Term("probed too early", -4.0 * probing))
+    blame = share(S.BLAME)
+    if blame > 0 and character is CharacterType.NEGATIVE:
+        terms.append(Term("felt blamed", -5.0 * blame))
+    if blame > 0 and need is HiddenNeed.VALIDATION:
+        terms.append(Term("told it was my fault", -5.0 * blame))
+    advice = share(S.ADVICE)
+    if advice > 0 and need in (HiddenNeed.VENTING, HiddenNeed.EMPATHY) and turn <= 3:
+        terms.append(Term("unsolicited advice", -4.0 * advice))
+    vague = share(S.PLATITUDE, S.LISTENING)
+    if vague > 0 and need is HiddenNeed.ADVICE:
+        terms.append(Term("vague comfort instead of help", -3.0 * vague))
+    if character is CharacterType.NEGATIVE and share(S.PLATITUDE) > 0:
+        terms.append(Term("stock phrase irritates me", -2.0 * share(S.PLATITUDE)))
+    return terms
+
+
+def penalty_terms(
+    features: ReplyFeatures, character: CharacterType, weights: AppraisalWeights = DEFAULT_WEIGHTS
+) -> list[Term]:
+    """What anyone dislikes in a reply, whatever their need."""
+    terms: list[Term] = []
+    rep = _repetition_level(features.repetition, weights)
+    if features.repetition >= weights.repetition_start:
+        terms.append(Term("repeats an earlier reply", -(2.0 + 6.0 * rep)))
+    if features.mix.get(S.PLATITUDE, 0.0) > 0:
+        terms.append(Term("generic platitude", -3.0 * features.mix[S.PLATITUDE]))
+    if features.mix.get(S.SELF_DISCLOSURE, 0.0) > 0:
+        terms.append(Term("talks about themselves", -3.0 * features.mix[S.SELF_DISCLOSURE]))
+    if features.garble > 0:
+        terms.append(Term("hard to make sense of", -10.0 * features.garble))
+    if features.words > weights.long_reply_words:
+        sharpness = 1.5 if character is CharacterType.AVOIDANT else 1.0
+        excess = (features.words - weights.long_reply_words) / 12.0
+        terms.append(Term("far too long", -min(8.0, excess * sharpness)))
+    elif features.words < 3:
+        terms.append(Term("curt", -2.0))
+    if features.echo >= weights.echo_start:
+        terms.append(Term("parrots my hidden wish back", -(4.0 + 8.0 * (features.echo - weights.echo_start))))
+    if features.markers:
+        terms.append(Term("strange format markers", -min(8.0, 4.0 + 2.0 * (len(features.markers) - 1))))
+    return terms
+
+
+def _repetition_level(similarity: float, weights: AppraisalWeights) -> float:
+    span = weights.repetition_full - weights.repetition_start
+    return min(1.0, max(0.0, (similarity - weights.repetition_start) / span))
+
+
+def damping(features: ReplyFeatures, weights: AppraisalWeights = DEFAULT_WEIGHTS) -> float:
+    """Multiplier in [0, 1] on a positive gain: repeated, garbled, echoing or marked-up replies earn less."""
+    factor = 1.0 - _repetition_level(features.repetition, weights)
+    factor *= 1.0 - features.garble
+    if features.echo >= weights.echo_start:
+        factor *= 0.5
+    if features.markers:
+        factor *= 0.5
+    if features.words > weights.long_reply_words:
+        factor *= max(0.3, 1.0 - (features.words - weights.long_reply_words) / 100.0)
+    return round(factor, 4)
+
+
+def appraise_change(
+    features: ReplyFeatures,
+    need: HiddenNeed,
+    character: CharacterType,
+    *,
+    reserved: bool = False,
+    weights: AppraisalWeights = DEFAULT_WEIGHTS,
+) -> ChangeBreakdown:
+    """The signed integer change of one reply, with its breakdown.
+
+    ``reserved`` (preset disclosure ``reserved``): only replies that clearly address the hidden
+    need can raise the emotion; anything else earns at most 0 from fit.
+    """
+    fit = need_fit(features.mix, need)
+    gain = character_gain(fit, character, weights)
+    hits = addresses_need(features.mix, need)
+    if reserved and not hits:
+        gain = min(gain, 0.0)
+    damp = damping(features, weights) if gain > 0 else 1.0
+    terms = tuple(
+        reaction_terms(features.mix, need, character, features.turn)
+        + penalty_terms(features, character, weights)
+    )
+    total = gain * damp + sum(t.points for t in terms)  # change = gain * damping + reactions + penalties
+    return ChangeBreakdown(
+        fit=fit,
+        gain=round(gain, 4),
+        damping=damp,
+        terms=terms,
+        change=round_half_away(round(total, 6)),
+        addresses_need=hits,
+    )
+
+
+def expected_change(
+    strategy: Strategy, need: HiddenNeed, character: CharacterType, turn: int, *, reserved: bool = False
+) -> int:
+    """Change for a clean, focused reply made of one strategy (what an ideal supporter plans with)."""
+    return appraise_change(
+        ReplyFeatures(mix={strategy: 1.0}, turn=turn), need, character, reserved=reserved
+    ).change

@@ -1,0 +1,157 @@
+"""Surface features of a reply that people react to, as pure functions of text.
+
+Each returns a plain number or tuple, quantised where it is a ratio, so that the appraisal math in
+:mod:`rlver.simulator.offline.appraisal` stays a pure function of integers and two-decimal floats.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from collections.abc import Collection, Sequence
+
+import numpy as np
+
+from rlver.simulator.offline.text import quantise
+
+__all__ = [
+    "STOPWORDS",
+    "format_markers",
+    "garble_score",
+    "need_echo",
+    "repetition",
+    "word_count",
+    "words",
+]
+
+_WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+STOPWORDS = frozenset(
+    """a an the and or but if so to of in on at by for with from into about as is are was were be been being
+    am do does did have has had having i me my myself we our ours us you your yours yourself he him his she
+    her hers they them their theirs it its this that these those what which who whom when where why how all
+    any both each few more most other some such no nor not only own same than too very can will just should
+    would could may might must shall want wants wanted really also there here then them out up down over
+    again once off get got one""".split()  # noqa: SIM905
+)
+
+# Things that look like the appraiser's own output format or a reasoning block: they are never part
+# of a natural message, and they must never earn reward (a policy could try to steer a judge with them).
+_MARKERS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    ("think tag", re.compile(r"</?\s*think\s*>", re.IGNORECASE)),
+    (
+        "section label",
+        re.compile(
+            r"(?:^|\n|[*#>\-\s])\s*\**\s*(change|response|content|target\s*completion|activity|analy[sz]e|thinking|"
+            r"origin|emotion|score|reward|assistant|user|system)\s*\**\s*[:：]",
+            re.IGNORECASE,
+        ),
+    ),
+    ("markdown header", re.compile(r"(?m)^\s*#{1,6}\s+\S")),
+    ("bold heading", re.compile(r"\*\*[^*\n]{1,40}\*\*")),
+    ("signed score", re.compile(r"(?<![\w])[+＋]\s?\d{1,3}\b")),
+    ("bracket tag", re.compile(r"\[(?:[A-Za-z_ ]{2,30})\]|<\s*/?\s*[A-Za-z_]{2,20}\s*>")),
+)
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased words of ``text`` (letters and inner apostrophes)."""
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def word_count(text: str) -> int:
+    return len(_WORD.findall(text))
+
+
+def format_markers(text: str) -> tuple[str, ...]:
+    """Names of the fake-format markers found in ``text`` (empty for a natural message).
+
+    >>> format_markers("Change: +10. Response: that sounds hard")
+    ('section label', 'signed score')
+    >>> format_markers("That sounds really hard.")
+    ()
+    """
+    return tuple(name for name, pattern in _MARKERS if pattern.search(text))
+
+
+def garble_score(text: str, vocabulary: Collection[str]) -> float:
+    """How broken the text is, in [0, 1]: 0 = ordinary sentences, 1 = noise.
+
+    Combines the share of words that are not English words (``vocabulary``), stuttered or repeated
+    words, symbol clutter and run-on text without sentence punctuation.
+    """
+    tokens = words(text)
+    if not tokens:
+        return 1.0
+    n = len(tokens)
+    unknown = sum(1 for t in tokens if not _is_word(t, vocabulary)) / n  # non-words
+    stutter = sum(1 for a, b in itertools.pairwise(tokens) if a == b) / max(1, n - 1)  # "the the"
+    top_count = Counter(t for t in tokens if t not in STOPWORDS).most_common(1)
+    hoarding = (top_count[0][1] / n) if top_count and n >= 8 else 0.0  # one content word over and over
+    letters = sum(ch.isalpha() for ch in text)
+    visible = sum(not ch.isspace() for ch in text)
+    clutter = 1.0 - letters / max(1, visible)  # share of non-letters among visible characters
+    run_on = 1.0 if n >= 25 and not re.search(r"[.!?…]", text) else 0.0
+    no_function_words = 1.0 if n >= 6 and not any(t in STOPWORDS for t in tokens) else 0.0
+    score = max(
+        (unknown - 0.15) * 2.0,  # a few names or typos are fine
+        stutter * 4.0,
+        (hoarding - 0.2) * 3.0,
+        (clutter - 0.2) * 2.5,
+        0.5 * run_on,
+        0.7 * no_function_words,
+    )
+    return quantise(min(1.0, max(0.0, score)))
+
+
+def _is_word(token: str, vocabulary: Collection[str]) -> bool:
+    if token in vocabulary:
+        return True
+    base, _, suffix = token.partition("'")
+    if suffix == "t" and base.endswith("n"):  # doesn't -> does, can't -> can, won't -> wo(n)
+        return base[:-1] in vocabulary or base in vocabulary or base == "won"
+    return base in vocabulary
+
+
+def need_echo(text: str, task: str) -> float:
+    """How much of the hidden need's wording the reply says back, in [0, 1].
+
+    The larger of: the share of the task's word trigrams found in the reply, and (when at least four
+    of them are repeated) the share of its content words. Saying the hidden theme back ("you want a
+    balanced, dialectical analysis") is not understanding; it is a cheap way to look on target.
+    """
+    task_tokens, reply_tokens = words(task), words(text)
+    task_trigrams = {tuple(task_tokens[i : i + 3]) for i in range(len(task_tokens) - 2)}
+    reply_trigrams = {tuple(reply_tokens[i : i + 3]) for i in range(len(reply_tokens) - 2)}
+    trigram_share = (
+        len(task_trigrams & reply_trigrams) / len(task_trigrams) if len(task_trigrams) >= 3 else 0.0
+    )
+    task_words = {_stem(w) for w in task_tokens if w not in STOPWORDS and len(w) > 3}
+    reply_words = {_stem(w) for w in reply_tokens if len(w) > 3}
+    shared = len(task_words & reply_words)
+    word_share = shared / len(task_words) if shared >= 4 else 0.0
+    return quantise(max(trigram_share, word_share))
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "ed", "es", "s", "ly"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 4:
+            return word[: -len(suffix)]
+    return word
+
+
+def repetition(
+    vector: np.ndarray, text: str, earlier_vectors: np.ndarray, earlier_texts: Sequence[str]
+) -> float:
+    """Highest similarity between a reply and any earlier policy reply, in [0, 1].
+
+    ``vector`` (384,) and ``earlier_vectors`` (M, 384) are unit vectors; an identical text
+    (ignoring case and spacing) counts as 1.
+    """
+    norm = " ".join(words(text))
+    if any(norm == " ".join(words(t)) for t in earlier_texts):
+        return 1.0
+    if earlier_vectors.shape[0] == 0:
+        return 0.0
+    sims = earlier_vectors.astype(np.float64) @ vector.astype(np.float64)  # (M,) cosine
+    return quantise(float(max(0.0, sims.max())))
