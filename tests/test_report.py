@@ -219,3 +219,14 @@ def test_public_api_is_what_all_says(module):
     assert len(set(mod.__all__)) == len(mod.__all__)
     missing = [name for name in mod.__all__ if not hasattr(mod, name)]
     assert missing == []
+
+
+def test_rollouts_of_the_last_step_only_and_a_partial_last_line_is_not_a_problem(tmp_path):
+    from rlver.report.html import collect_report_data
+
+    (tmp_path / "rollouts.jsonl").write_text(
+        '{"step": 1, "id": "a"}\nbad\n{"step": 2, "id": "b"}\n{"step": 2, "id": "c"}\n{"step": 3, "id"'
+    )
+    data = collect_report_data(tmp_path)
+    assert [r["id"] for r in data.rollouts] == ["b", "c"]
+    assert len(data.problems) == 1 and "rollouts.jsonl:2" in data.problems[0]

@@ -102,16 +102,13 @@ def collect_report_data(run_dir: str | Path, *, bench_dirs: Sequence[str | Path]
     if not root.is_dir():
         raise ResultFileError(f"{root}: not a directory (expected a training run or a benchmark output)")
     data = ReportData(root=root)
-    for name, target in (("metrics.jsonl", data.metrics), ("rollouts.jsonl", data.rollouts)):
-        path = root / name
-        if path.is_file():
-            try:
-                target.extend(read_jsonl(path))
-            except ResultFileError as exc:
-                data.problems.append(str(exc))
-    if data.rollouts:
-        last_step = max(int(r.get("step", 0)) for r in data.rollouts)
-        data.rollouts = [r for r in data.rollouts if int(r.get("step", 0)) == last_step]
+    if (root / "metrics.jsonl").is_file():
+        try:
+            data.metrics = read_jsonl(root / "metrics.jsonl")
+        except ResultFileError as exc:
+            data.problems.append(str(exc))
+    if (root / "rollouts.jsonl").is_file():
+        data.rollouts = _last_step_rollouts(root / "rollouts.jsonl", data.problems)
 
     results = []
     for path in _bench_candidates(root, bench_dirs):
@@ -141,6 +138,31 @@ def collect_report_data(run_dir: str | Path, *, bench_dirs: Sequence[str | Path]
             label = path.parent.name if path.parent != root else str(summary.get("policy", "general"))
             data.general.append((label, summary))
     return data
+
+
+def _last_step_rollouts(path: Path, problems: list[str]) -> list[dict[str, Any]]:
+    """Rollouts of the highest ``step`` in ``rollouts.jsonl``, streamed (the file grows every step)."""
+    kept: list[dict[str, Any]] = []
+    last_step: int | None = None
+    pending: str | None = None  # a bad line is only a problem if another line follows (else: mid-append)
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            if not line.strip():
+                continue
+            if pending is not None:
+                problems.append(pending)
+                pending = None
+            try:
+                row = json.loads(line)
+                step = int(row.get("step", 0))
+            except (json.JSONDecodeError, AttributeError, TypeError, ValueError) as exc:
+                pending = f"{path}:{number}: skipped ({exc})"
+                continue
+            if last_step is None or step > last_step:
+                kept, last_step = [row], step
+            elif step == last_step:
+                kept.append(row)
+    return kept
 
 
 class _Images:
