@@ -220,6 +220,9 @@ async def test_reply_cut_at_max_new_tokens_gets_unsampled_eos(model, tokenizer):
     assert request.trace.ids[-1] == tokenizer.eos_token_id
     assert request.trace.mask[-4:] == [1, 1, 1, 0]
     assert request.trace.logprobs[-1] == 0.0
+    assert (policy.stats.calls, policy.stats.replies, policy.stats.sampled_tokens, policy.stats.cut_replies) == (
+        1, 1, 3, 1
+    )
 
 
 async def test_left_padded_batch_equals_one_by_one_under_greedy(tokenizer):

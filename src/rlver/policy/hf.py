@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +30,7 @@ from rlver.llm.types import Message
 from rlver.policy.base import PolicyRequest
 from rlver.policy.think import THINK_CLOSE, THINK_OPEN
 
-__all__ = ["GenerationSettings", "HFPolicy", "render_ids", "turn_delta_ids"]
+__all__ = ["GenerationSettings", "GenerationStats", "HFPolicy", "render_ids", "turn_delta_ids"]
 
 _PLACEHOLDER = "x"
 """Content of earlier turns when rendering a delta: only the new user message's text matters."""
@@ -140,6 +141,22 @@ class _SampledLogProbs(LogitsProcessor):
 
 
 @dataclass
+class GenerationStats:
+    """Running totals of one policy object (read them to log rollout metrics)."""
+
+    calls: int = 0
+    """``generate`` calls that sampled anything."""
+    replies: int = 0
+    """Replies sampled."""
+    sampled_tokens: int = 0
+    """Tokens sampled (mask 1), end-of-turn tokens included."""
+    cut_replies: int = 0
+    """Replies that hit their token budget without an end-of-turn token (eos appended with mask 0)."""
+    seconds: float = 0.0
+    """Wall-clock seconds spent waiting for the generation worker thread (lock wait included)."""
+
+
+@dataclass
 class _Sampled:
     ids: list[int]
     logprobs: list[float]
@@ -181,6 +198,7 @@ class HFPolicy:
         think_ids = {tokenizer.convert_tokens_to_ids(t) for t in (THINK_OPEN, THINK_CLOSE)}
         special = {int(i) for i, t in tokenizer.added_tokens_decoder.items() if t.special}
         self._hidden_ids = (special | set(tokenizer.all_special_ids)) - think_ids
+        self.stats = GenerationStats()
         self._calls = 0
         self._lock = threading.Lock()
 
@@ -232,7 +250,13 @@ class HFPolicy:
                     f"max_context_tokens={self.max_context_tokens}; raise it or lower the turn limit"
                 )
             budgets.append(min(room, self.settings.max_new_tokens))
+        start = time.perf_counter()
         sampled = await asyncio.to_thread(self._generate_sync, prompts, budgets)
+        self.stats.seconds += time.perf_counter() - start
+        self.stats.calls += 1
+        self.stats.replies += len(sampled)
+        self.stats.sampled_tokens += sum(len(out.ids) for out in sampled)
+        self.stats.cut_replies += sum(not out.ended for out in sampled)
         texts = []
         for request, delta, out in zip(requests, deltas, sampled):
             if request.trace is not None:
