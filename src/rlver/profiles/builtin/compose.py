@@ -87,6 +87,8 @@ def _name_clash(persona: Persona, event: LifeEvent) -> bool:
 def assign(personas: Sequence[Persona], events: Sequence[LifeEvent], per_cell: int, seed: int) -> list[Slot]:
     """Choose parts for ``per_cell`` profiles in each of the 24 cells (see the module docstring)."""
     rng = random.Random(seed)
+    # Which personas each event could ever fit is static: compute it once, not per slot.
+    fitting = {e.key: [p for p in personas if e.fits(p) and not _name_clash(p, e)] for e in events}
     event_uses: Counter[str] = Counter()
     event_char: Counter[tuple[str, CharacterType]] = Counter()
     persona_uses: Counter[str] = Counter()
@@ -94,17 +96,13 @@ def assign(personas: Sequence[Persona], events: Sequence[LifeEvent], per_cell: i
     persona_char: Counter[tuple[str, CharacterType]] = Counter()
     pairs: set[tuple[str, str]] = set()
     slots: list[Slot] = []
+
+    def free_personas(event: LifeEvent) -> list[Persona]:
+        return [p for p in fitting[event.key] if (p.key, event.key) not in pairs]
+
     for _ in range(per_cell):
         for need in HiddenNeed:
             for character in CharacterType:
-
-                def free_personas(event: LifeEvent) -> list[Persona]:
-                    return [
-                        p
-                        for p in personas
-                        if event.fits(p) and (p.key, event.key) not in pairs and not _name_clash(p, event)
-                    ]
-
                 candidates = [e for e in events if need in e.angles and free_personas(e)]
                 if not candidates:
                     raise ProfileError(f"no event left to carry need {need.value!r} with a free persona")

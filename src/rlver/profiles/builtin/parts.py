@@ -17,11 +17,13 @@ from rlver.profiles.builtin.characters import CHARACTERS
 from rlver.profiles.builtin.events_family import FAMILY_EVENTS
 from rlver.profiles.builtin.events_life import LIFE_EVENTS
 from rlver.profiles.builtin.events_social import SOCIAL_EVENTS
-from rlver.profiles.builtin.events_test import TEST_EVENTS
+from rlver.profiles.builtin.events_test_people import TEST_PEOPLE_EVENTS
+from rlver.profiles.builtin.events_test_work import TEST_WORK_EVENTS
 from rlver.profiles.builtin.events_work import WORK_EVENTS
 from rlver.profiles.builtin.needs import NEEDS
 from rlver.profiles.builtin.personas_test import TEST_PERSONAS
-from rlver.profiles.builtin.personas_train import TRAIN_PERSONAS
+from rlver.profiles.builtin.personas_train_older import OLDER_TRAIN_PERSONAS
+from rlver.profiles.builtin.personas_train_young import YOUNGER_TRAIN_PERSONAS
 from rlver.profiles.schema import Profile
 
 __all__ = [
@@ -38,6 +40,8 @@ __all__ = [
 ]
 
 TRAIN_EVENTS: tuple[LifeEvent, ...] = WORK_EVENTS + FAMILY_EVENTS + SOCIAL_EVENTS + LIFE_EVENTS
+TEST_EVENTS: tuple[LifeEvent, ...] = TEST_WORK_EVENTS + TEST_PEOPLE_EVENTS
+TRAIN_PERSONAS: tuple[Persona, ...] = YOUNGER_TRAIN_PERSONAS + OLDER_TRAIN_PERSONAS
 
 PERSONAS: dict[Pool, tuple[Persona, ...]] = {"train": TRAIN_PERSONAS, "test": TEST_PERSONAS}
 """Persona pool of each built-in set; the two pools share no name."""

@@ -1,6 +1,6 @@
 """Hand-written personas for ``builtin:test``: a separate pool, so the benchmark measures generalisation.
 
-No full name, first name or surname here occurs in :mod:`personas_train` (a test checks it).
+No full name, first name or surname here occurs in the training personas (a test checks it).
 """
 
 from __future__ import annotations
