@@ -28,9 +28,10 @@ class ValueHead(nn.Module):
     def __init__(self, hidden_size: int) -> None:
         super().__init__()
         self.proj = nn.Linear(hidden_size, 1)
-        # Small random weights (not zeros): a zero head would pass no gradient to a separate critic's
-        # trunk on the first update.
-        nn.init.normal_(self.proj.weight, std=1.0 / hidden_size**0.5)
+        # Values start near 0 (|V| ~ 0.01 for unit-scale hidden states): random values of order 1 would
+        # drown the advantages in noise until the critic catches up. Not exactly 0: a zero head would
+        # pass no gradient to a separate critic's trunk on the first update.
+        nn.init.normal_(self.proj.weight, std=0.01 / hidden_size**0.5)
         nn.init.zeros_(self.proj.bias)
 
     def forward(self, hidden: Tensor) -> Tensor:
