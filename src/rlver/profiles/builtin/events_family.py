@@ -302,6 +302,7 @@ FAMILY_EVENTS: tuple[LifeEvent, ...] = (
         },
         min_age=20,
         max_age=60,
+        excludes="lives_with_parents",
     ),
     _e(
         "caring-for-brother",

@@ -98,6 +98,7 @@ SOCIAL_EVENTS: tuple[LifeEvent, ...] = (
         },
         requires="partnered",
         min_age=32,
+        max_age=50,
     ),
     _e(
         "ghosted",
@@ -243,6 +244,7 @@ SOCIAL_EVENTS: tuple[LifeEvent, ...] = (
         },
         excludes="student",
         min_age=30,
+        max_age=55,
     ),
     _e(
         "left-off-trip",

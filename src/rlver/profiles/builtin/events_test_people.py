@@ -70,6 +70,7 @@ TEST_PEOPLE_EVENTS: tuple[LifeEvent, ...] = (
         },
         min_age=19,
         max_age=55,
+        excludes="lives_with_parents",
     ),
     _e(
         "wedding-row",
@@ -132,7 +133,7 @@ TEST_PEOPLE_EVENTS: tuple[LifeEvent, ...] = (
         vague="things at home",
         story="Three weeks ago {name} picked up {partner}'s phone to check a recipe and saw a message from a "
         "colleague called Sasha: 'last night was perfect x'. {partner} admitted to a four-month affair, said "
-        "it was over and begged {name} to stay. They have been together nine years. {name}'s best friend "
+        "it was over and begged {name} to stay. They have built a whole life together. {name}'s best friend "
         "says 'leave'; {pos} mother says every marriage has a rough patch.",
         feelings="{Sub} feels gutted and humiliated, and keeps seeing the message.",
         conflict="{Sub} does not know whether {sub} can trust {partner} again, or whether leaving would be "
@@ -151,6 +152,7 @@ TEST_PEOPLE_EVENTS: tuple[LifeEvent, ...] = (
         },
         requires="partnered",
         min_age=28,
+        max_age=55,
     ),
     _e(
         "neighbour-care-accused",

@@ -50,12 +50,11 @@ WORK_EVENTS: tuple[LifeEvent, ...] = (
         "Gavin, presented it to the directors as 'my review'; {name}'s name was not on a single slide. Gavin "
         "later thanked {obj} in passing by the kettle. The review is expected to save forty thousand a "
         "quarter.",
-        feelings="{Sub} feels robbed, stupid for not seeing it coming, and furious at how normal everyone is "
-        "acting.",
+        feelings="{Sub} feels robbed, and furious at how normal everyone is acting.",
         conflict="Raising it could make {obj} look petty and sour things with Gavin, who writes {pos} "
         "appraisal; staying quiet means the directors will never know whose work it was.",
-        tried="{Sub} emailed a director a 'follow-up question' attaching {pos} original draft and got no "
-        "reply; a colleague, Rosie, shrugged and said Gavin does it to everyone.",
+        tried="{Sub} emailed a director {pos} original draft and got no reply; a colleague, Rosie, said Gavin "
+        "does it to everyone.",
         now="{Sub} rewrites the same angry email every night and never sends it.",
         angles={
             N.PRAISE: "{name} wants someone to recognise the three months of careful work, the late "
@@ -234,7 +233,7 @@ WORK_EVENTS: tuple[LifeEvent, ...] = (
         "turning it down might mean the chance never comes back.",
         tried="{Sub} has made three pro-and-con lists that keep coming out even; {pos} mother said 'do what "
         "makes you happy' in a voice that said the opposite.",
-        now="{Sub} has not slept properly since Tuesday and checks the deadline every hour.",
+        now="{Sub} has not slept properly since Tuesday.",
         angles={
             N.ANALYSIS: "{name} needs the decision weighed properly: the career and the money against "
             "fifteen years of roots and what {sub} would lose.",
@@ -260,8 +259,7 @@ WORK_EVENTS: tuple[LifeEvent, ...] = (
         "{name} has had to copy {him} into every email, keep a daily log and attend a 'check-in' at 8:45. "
         "Last Friday Howard rewrote a routine email {name} had sent to someone {sub} has worked with for "
         "years, who rang to ask if {sub} was all right. {Sub} has done the job well for seven years.",
-        feelings="{Sub} feels distrusted and watched, and has started doubting things {sub} used to do "
-        "without thinking.",
+        feelings="{Sub} feels distrusted and watched, and has started doubting {refl}.",
         conflict="{Sub} wants {pos} autonomy back, but Howard is backed by the director, and complaining "
         "might look like resisting change.",
         tried="{Sub} suggested weekly check-ins and Howard said {he} would 'think about it'; {sub} now "

@@ -1,4 +1,4 @@
-"""Training-pool personas aged 40 and over (hand-written; see :mod:`rlver.profiles.builtin.personas_train_young`)."""
+"""Training-pool personas aged 40 and over (hand-written; see ``personas_train_young``)."""
 
 from __future__ import annotations
 
