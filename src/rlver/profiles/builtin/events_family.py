@@ -67,7 +67,7 @@ FAMILY_EVENTS: tuple[LifeEvent, ...] = (
             "called a saint.",
         },
         min_age=30,
-        max_age=68,
+        max_age=62,
     ),
     _e(
         "inheritance-dispute",
@@ -301,7 +301,7 @@ FAMILY_EVENTS: tuple[LifeEvent, ...] = (
             "what to do.",
         },
         min_age=20,
-        max_age=60,
+        max_age=45,
         excludes="lives_with_parents",
     ),
     _e(

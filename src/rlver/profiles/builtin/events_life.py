@@ -196,6 +196,7 @@ LIFE_EVENTS: tuple[LifeEvent, ...] = (
             "pain diary, where to go next.",
         },
         min_age=25,
+        max_age=70,
     ),
     _e(
         "panic-attack",
@@ -251,6 +252,7 @@ LIFE_EVENTS: tuple[LifeEvent, ...] = (
         },
         min_age=21,
         max_age=65,
+        excludes="teetotal",
     ),
     _e(
         "eviction-notice",
@@ -367,7 +369,7 @@ LIFE_EVENTS: tuple[LifeEvent, ...] = (
     _e(
         "dog-put-down",
         topic="having to put Biscuit down",
-        gist="I had to have my old dog put down last week and the house is so quiet",
+        gist="I had to have my old dog put down last week and home is so quiet",
         vague="a loss, of sorts",
         story="Biscuit, {name}'s fourteen-year-old spaniel, stopped eating three weeks ago. The vet found a "
         "tumour and gave two options: expensive surgery with a poor chance, or letting {him} go. Last "

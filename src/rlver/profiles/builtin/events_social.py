@@ -299,7 +299,7 @@ SOCIAL_EVENTS: tuple[LifeEvent, ...] = (
             "not petty.",
         },
         min_age=30,
-        max_age=60,
+        max_age=52,
     ),
     _e(
         "called-out-joke",

@@ -41,6 +41,7 @@ TEST_PEOPLE_EVENTS: tuple[LifeEvent, ...] = (
         requires="parent grown_children",
         excludes="daughters_only",
         min_age=48,
+        max_age=62,
     ),
     _e(
         "mother-remarrying",
@@ -79,7 +80,7 @@ TEST_PEOPLE_EVENTS: tuple[LifeEvent, ...] = (
         "ruined it",
         vague="a wedding that went sideways",
         story="Three weekends ago, at their friend Amara's wedding, {name} was seated next to an old "
-        "university friend, Noor, at the evening do. Noor called people on benefits 'scroungers'. {name}, "
+        "friend, Noor, at the evening do. Noor called people on benefits 'scroungers'. {name}, "
         "whose sister has lived on disability benefits for years, answered sharply, and it became a shouting "
         "match by the bar that the bride's mother had to break up. Noor has since told mutual friends that "
         "{name} 'made a scene at Amara's wedding'.",
@@ -258,7 +259,7 @@ TEST_PEOPLE_EVENTS: tuple[LifeEvent, ...] = (
             "way through.",
             N.VENTING: "{name} needs to let it all out about Bryn and Tess before facing Saoirse again.",
         },
-        requires="parent grown_children",
+        requires="parent grown_children divorced",
         excludes="sons_only",
         min_age=45,
     ),

@@ -95,7 +95,7 @@ TEST_WORK_EVENTS: tuple[LifeEvent, ...] = (
             N.PRAISE: "{name} wants someone to recognise how well {sub} has handled it: every receipt, every "
             "photo, one rejection already overturned.",
         },
-        excludes="renter student",
+        excludes="renter student lives_with_parents",
         min_age=25,
     ),
     _e(
