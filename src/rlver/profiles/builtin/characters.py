@@ -59,7 +59,7 @@ CHARACTERS: dict[CharacterType, CharacterSpec] = {
         openers=(
             "Um, hi. Sorry, I'm not great at this. It's just that {gist}.",
             "I don't know if this is silly, but {gist}, and I can't stop thinking about it.",
-            "Hi. I'm not sure where to start, really. {Gist}, I suppose.",
+            "Hi. I'm not sure where to start, really. I suppose... {gist}.",
             "Sorry to just come out with it. {Gist}.",
             "This might sound small, but {gist}.",
         ),

@@ -145,7 +145,8 @@ LIFE_EVENTS: tuple[LifeEvent, ...] = (
     _e(
         "marathon-after-surgery",
         topic="finishing the marathon after my knee surgery",
-        gist="I finished my first marathon on Sunday, fourteen months after knee surgery",
+        gist="I finished my first marathon on Sunday, fourteen months after knee surgery, and nobody at home "
+        "even asked",
         vague="a run I did",
         story="Fourteen months ago {name} had surgery on {pos} left knee and was told {sub} might never run "
         "properly again. {Sub} did the physio exercises every day, started with one-minute jogs round the "
@@ -397,7 +398,7 @@ LIFE_EVENTS: tuple[LifeEvent, ...] = (
     _e(
         "driving-test-fifth",
         topic="finally passing my driving test",
-        gist="I passed my driving test on Friday, on the fifth try",
+        gist="I passed my driving test on Friday, on the fifth try, and my brother just said 'about time'",
         vague="a test I finally passed",
         story="{name} failed {pos} driving test four times in two years: twice on roundabouts, once for "
         "clipping a kerb, once for nerves so bad {sub} stalled at the first junction. {Sub} paid for "

@@ -53,8 +53,8 @@ WORK_EVENTS: tuple[LifeEvent, ...] = (
         feelings="{Sub} feels robbed, and furious at how normal everyone is acting.",
         conflict="Raising it could make {obj} look petty and sour things with Gavin, who writes {pos} "
         "appraisal; staying quiet means the directors will never know whose work it was.",
-        tried="{Sub} emailed a director {pos} original draft and got no reply; a colleague, Rosie, said Gavin "
-        "does it to everyone.",
+        tried="{Sub} emailed a director {pos} original draft and got no reply; a colleague, Rosie, said "
+        "Gavin does it to everyone.",
         now="{Sub} rewrites the same angry email every night and never sends it.",
         angles={
             N.PRAISE: "{name} wants someone to recognise the three months of careful work, the late "
@@ -134,7 +134,8 @@ WORK_EVENTS: tuple[LifeEvent, ...] = (
     _e(
         "trade-fair-solo",
         topic="running the trade-fair stand on my own",
-        gist="I ran the whole trade-fair stand on my own last week after two people dropped out",
+        gist="I ran the whole trade-fair stand on my own after two people dropped out, and the director "
+        "thanked 'the events team'",
         vague="a big work thing last week",
         story="Three weeks before the regional trade fair, both colleagues planning {workplace}'s stand went "
         "off, one on parental leave and one with a broken ankle. {name} took it over: rebuilt the plan in a "

@@ -48,7 +48,7 @@ NEEDS: dict[HiddenNeed, NeedSpec] = {
         lowers="platitudes, or ideas {sub} has obviously tried",
         cues={
             _NEG: (
-                "And please, no 'just talk to them'. I've heard that a hundred times.",
+                "And please don't send me some list off the internet. I've read them all.",
                 "I've tried the obvious stuff, so spare me the obvious stuff.",
                 "Everyone's full of sympathy and not one of them has a single useful idea.",
             ),
@@ -182,7 +182,7 @@ NEEDS: dict[HiddenNeed, NeedSpec] = {
         cues={
             _NEG: (
                 "And now somehow I'm the bad guy?",
-                "Apparently standing your ground is a crime now.",
+                "And somehow I'm the one who has to justify myself.",
             ),
             _PAS: (
                 "I keep replaying it and I still think I did what anyone would have done.",
