@@ -1,0 +1,223 @@
+"""What the verl and TRL adapters share: settings, the simulator from a spec, one dialogue -> one sample.
+
+Both engines want one training sample per dialogue: the first prompt, everything after it as the
+"response" with a mask that is 1 only on the policy's sampled tokens, the sampling log-probs, and a
+scalar reward. :func:`episode_to_sample` cuts an rlver :class:`Episode`'s token trace that way; the
+dialogue itself is run by :func:`rlver.rollout.run_dialogues`, the loop the native trainer uses.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+from typing import Any
+
+from rlver.errors import ConfigError
+from rlver.rl.trainer import derive_seed
+from rlver.rollout.loop import DialogueJob, RolloutConfig, run_dialogues
+from rlver.rollout.rewards import UnscorableEpisode, get_reward
+from rlver.rollout.types import Episode
+from rlver.simulator.base import UserSimulator
+from rlver.simulator.presets import Preset, get_preset
+
+__all__ = [
+    "SimulatorSpec",
+    "EpisodeSettings",
+    "RolloutSample",
+    "shared_simulator",
+    "run_one_dialogue",
+    "episode_to_sample",
+    "dialogue_seed",
+]
+
+ENV_PREFIX = "RLVER_SIMULATOR"
+
+
+@dataclass(frozen=True)
+class SimulatorSpec:
+    """The simulated user, as a spec string plus endpoint settings (no secret: the key is read from
+    the environment variable named by ``api_key_env`` at request time)."""
+
+    spec: str = "offline"
+    """``offline`` (deterministic, no network) or ``openai:MODEL`` (an OpenAI-compatible endpoint)."""
+    base_url: str | None = None
+    """Endpoint root for ``openai:``, e.g. ``http://sim-host:8000/v1``."""
+    api_key_env: str = "OPENAI_API_KEY"
+    """Name of the environment variable holding the endpoint's API key."""
+    max_concurrency: int = 32
+    """Simulator requests in flight at once *per process* (one client is shared by all dialogues)."""
+    timeout: float = 120.0
+    """Seconds before one request attempt is abandoned and retried."""
+    max_retries: int = 4
+    """Bounded retries with exponential backoff."""
+    cache_dir: str | None = None
+    """On-disk response cache of the simulator client (``None`` = off)."""
+    temperature: float = 0.0
+    """Simulator sampling temperature (0 keeps the reward reproducible)."""
+    language: str | None = None
+    """Force the prompt language (``en``/``zh``); ``None`` = each profile's own."""
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **explicit: Any) -> SimulatorSpec:
+        """Explicit values (not ``None``) win, then ``RLVER_SIMULATOR`` / ``RLVER_SIMULATOR_<FIELD>``
+        environment variables (e.g. ``RLVER_SIMULATOR_BASE_URL``), then the defaults."""
+        environ = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in fields(cls):
+            if explicit.get(f.name) is not None:
+                values[f.name] = explicit[f.name]
+                continue
+            name = ENV_PREFIX if f.name == "spec" else f"{ENV_PREFIX}_{f.name.upper()}"
+            raw = environ.get(name)
+            if raw:
+                values[f.name] = _parse_env(name, raw, f.default)
+        unknown = set(explicit) - {f.name for f in fields(cls)}
+        if unknown:
+            raise ConfigError(f"unknown simulator settings: {', '.join(sorted(unknown))}")
+        return cls(**values)
+
+    def build(self) -> UserSimulator:
+        """A new simulator object (prefer :func:`shared_simulator`, which reuses one per process)."""
+        kind, _, arg = self.spec.partition(":")
+        if kind == "offline":
+            from rlver.simulator.offline import OfflineSentientAgent
+
+            return OfflineSentientAgent()
+        if kind == "openai":
+            from rlver.llm.client import ClientConfig, OpenAIChatClient
+            from rlver.llm.types import SamplingParams
+            from rlver.simulator.llm_agent import LLMSentientAgent
+
+            if not arg:
+                raise ConfigError("simulator spec openai:MODEL needs a model name, e.g. openai:deepseek-chat")
+            if not self.base_url:
+                raise ConfigError(f"simulator {self.spec!r} needs a base URL ({ENV_PREFIX}_BASE_URL)")
+            client = OpenAIChatClient(ClientConfig(
+                base_url=self.base_url, model=arg, api_key_env=self.api_key_env, timeout=self.timeout,
+                max_concurrency=self.max_concurrency, max_retries=self.max_retries, cache_dir=self.cache_dir,
+                sampling=SamplingParams(temperature=self.temperature, seed=0),
+            ))
+            return LLMSentientAgent(client, language=self.language)
+        raise ConfigError(f"unknown simulator spec {self.spec!r}; expected offline or openai:MODEL")
+
+
+def _parse_env(name: str, raw: str, default: Any) -> Any:
+    if isinstance(default, bool):
+        return raw.lower() in ("1", "true", "yes")
+    if isinstance(default, (int, float)) and not isinstance(default, bool):
+        try:
+            return type(default)(raw)
+        except ValueError:
+            raise ConfigError(f"environment variable {name}={raw!r} is not a number") from None
+    return raw
+
+
+_SIMULATORS: dict[tuple[SimulatorSpec, int], UserSimulator] = {}
+
+
+def shared_simulator(spec: SimulatorSpec) -> UserSimulator:
+    """One simulator per spec and event loop in this process.
+
+    Engines build an agent object per dialogue; sharing the simulator shares its HTTP client, so
+    ``max_concurrency`` bounds the whole worker, and the offline agent's embedder loads once.
+    """
+    try:
+        loop_id = id(asyncio.get_running_loop())
+    except RuntimeError:
+        loop_id = 0
+    key = (spec, loop_id)
+    if key not in _SIMULATORS:
+        _SIMULATORS[key] = spec.build()
+    return _SIMULATORS[key]
+
+
+@dataclass(frozen=True)
+class EpisodeSettings:
+    """How each dialogue is run and scored (the same meaning as in ``rlver train``)."""
+
+    preset: str = "rlver"
+    """Simulator preset: ``rlver`` (training), ``rlver-hard`` or ``sage``."""
+    max_turns: int | None = None
+    """Policy replies per dialogue; ``None`` = the preset's limit."""
+    think: bool = False
+    """Think-then-say: ``<think>…</think>`` before the reply; a broken format ends the dialogue."""
+    system_prompt: str | None = None
+    """Policy system prompt; ``None`` = the default for the profile's language; ``""`` = none."""
+    reward: str = "emotion"
+    """Reward function name (``emotion``: final emotion / 100). Engines get the episode's total."""
+    format_violation_reward: float = 0.0
+    """Reward of a think-mode format violation (the paper: 0)."""
+    seed: int = 0
+    """Base of the simulator seeds (a dialogue's seed depends on this, the profile and the step)."""
+
+    def __post_init__(self) -> None:
+        get_preset(self.preset)
+        get_reward(self.reward)
+        if self.max_turns is not None and self.max_turns < 1:
+            raise ConfigError(f"max_turns must be >= 1, got {self.max_turns}")
+
+    @property
+    def resolved_preset(self) -> Preset:
+        base = get_preset(self.preset)
+        return replace(base, max_policy_turns=self.max_turns) if self.max_turns else base
+
+    def rollout_config(self) -> RolloutConfig:
+        return RolloutConfig(preset=self.resolved_preset, think=self.think, system_prompt=self.system_prompt,
+                             max_concurrent=1)
+
+
+def dialogue_seed(base: int, profile_id: str, step: int | str = 0) -> int:
+    """Simulator seed shared by every rollout of one profile in one step (a GRPO group)."""
+    return derive_seed(base, "simulator", step, profile_id) % (2**31)
+
+
+@dataclass(frozen=True)
+class RolloutSample:
+    """One dialogue as an engine's training sample."""
+
+    prompt_ids: list[int]
+    """The first prompt: system prompt, the person's opening, the generation prompt."""
+    response_ids: list[int]
+    """Everything after it up to the last sampled token: replies, user turns, template tokens."""
+    response_mask: list[int]
+    """1 on tokens the policy sampled (think blocks and end-of-turn ids included), 0 elsewhere."""
+    response_logprobs: list[float]
+    """Sampling log-prob of each masked token (0.0 elsewhere)."""
+    reward: float | None
+    """The episode's total reward; ``None`` when it cannot be scored (the dialogue failed)."""
+    episode: Episode
+
+
+def episode_to_sample(episode: Episode, settings: EpisodeSettings) -> RolloutSample:
+    """Cut ``episode.trace`` after its first prompt and drop trailing unsampled tokens.
+
+    The trailing eos appended (mask 0) to a reply cut by its budget is dropped: engines put the
+    outcome reward on the last response token, which must be one the policy sampled.
+    """
+    trace = episode.trace
+    if trace is None:
+        raise ConfigError(f"episode {episode.id} has no token trace; the policy must be token-exact")
+    first = next((i for i, m in enumerate(trace.mask) if m == 1), len(trace.ids))
+    last = max((i for i, m in enumerate(trace.mask) if m == 1), default=first - 1) + 1
+    reward: float | None
+    try:
+        turn_rewards = get_reward(settings.reward)(episode, format_violation_reward=settings.format_violation_reward)
+        reward = float(sum(turn_rewards))
+    except UnscorableEpisode:
+        reward = None
+    return RolloutSample(
+        prompt_ids=list(trace.ids[:first]),
+        response_ids=list(trace.ids[first:last]),
+        response_mask=list(trace.mask[first:last]),
+        response_logprobs=list(trace.logprobs[first:last]),
+        reward=reward,
+        episode=episode,
+    )
+
+
+async def run_one_dialogue(job: DialogueJob, policy, simulator: UserSimulator, settings: EpisodeSettings) -> Episode:
+    """One dialogue through :func:`run_dialogues` (alone, so a budget error ends only this one)."""
+    (episode,) = await run_dialogues([job], policy, simulator, settings.rollout_config())
+    return episode
