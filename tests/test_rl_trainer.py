@@ -146,3 +146,30 @@ def test_kl_penalty_and_reference_copy(tmp_path):
     rows = trainer.train()
     assert trainer.algorithm.reference is not None
     assert rows[-1]["losses/kl_ref"] > 0
+
+
+@pytest.mark.parametrize("algo", ["grpo", "ppo"])
+def test_lora_trains_adapters_only_and_resumes(tmp_path, algo):
+    pytest.importorskip("peft")
+    from rlver.rl.config import LoRASettings
+
+    lora = LoRASettings(enabled=True, r=4, alpha=8, target_modules=("q_proj", "v_proj"))
+    extra = {"ppo": PPOSettings(critic="separate")} if algo == "ppo" else {}
+    config = tiny_config(algo, tmp_path / "run", steps=2, lora=lora, loss=LossSettings(kl_coef=0.05), **extra)
+    trainer = make_trainer(config)
+    base = {n: p.detach().clone() for n, p in trainer.model.named_parameters() if "lora_" not in n}
+    adapters = {n: p.detach().clone() for n, p in trainer.model.named_parameters() if "lora_B" in n}
+    rows = trainer.train()
+    assert trainer.algorithm.reference is None  # the reference is the model with adapters switched off
+    assert rows[-1]["losses/kl_ref"] > 0
+    for name, value in trainer.model.named_parameters():
+        if name in base:
+            assert torch.equal(value, base[name]), f"frozen base weight {name} changed"
+    assert all(not torch.equal(adapters[n], p) for n, p in trainer.model.named_parameters() if n in adapters)
+    latest = trainer.checkpoints.latest()
+    assert (latest / "policy" / "adapter_model.safetensors").is_file()
+
+    resumed = make_trainer(config)
+    assert resumed.resume() == 2
+    for (name, a), (_, b) in zip(trainer.model.named_parameters(), resumed.model.named_parameters()):
+        assert torch.equal(a, b), f"{name} differs after loading the checkpoint"
