@@ -230,7 +230,7 @@ def _repetition_level(similarity: float, weights: AppraisalWeights) -> float:
 def damping(features: ReplyFeatures, weights: AppraisalWeights = DEFAULT_WEIGHTS) -> float:
     """Multiplier in [0, 1] on a positive gain: repeated, garbled, echoing or marked-up replies earn less."""
     factor = 1.0 - _repetition_level(features.repetition, weights)
-    factor *= 1.0 - features.garble
+    factor *= (1.0 - features.garble) ** 2  # word salad can look on-strategy; it must not pay
     if features.echo >= weights.echo_start:
         factor *= 0.5
     if features.markers:

@@ -21,6 +21,7 @@ __all__ = [
     "garble_score",
     "need_echo",
     "repetition",
+    "ungrammatical_pairs",
     "word_count",
     "words",
 ]
@@ -74,17 +75,47 @@ def format_markers(text: str) -> tuple[str, ...]:
     return tuple(name for name, pattern in _MARKERS if pattern.search(text))
 
 
+# Closed word classes for a cheap grammaticality check: a determiner followed by another function
+# word ("the it", "a of") or a subject pronoun followed by a determiner ("they the") almost never
+# occurs in English, but is everywhere in word salad.
+_DETERMINERS = frozenset("the a an my your their our".split())
+_FUNCTION = frozenset(
+    "the a an my your his their our its of in on at by for with from into to is are was were am be "
+    "been do does did will would can could should might must and or but if because i he she we they this "
+    "that these those them him me it you not".split()
+)
+_SUBJECTS = frozenset("i he she we they".split())
+
+
+def ungrammatical_pairs(tokens: Sequence[str]) -> float:
+    """Share of adjacent word pairs that English grammar rules out (``"the it"``, ``"they the"``).
+
+    >>> ungrammatical_pairs("they the it the if the thought".split())
+    0.5
+    >>> ungrammatical_pairs("i think they did the right thing".split())
+    0.0
+    """
+    if len(tokens) < 2:
+        return 0.0
+    bad = 0
+    for a, b in itertools.pairwise(tokens):
+        if (a in _DETERMINERS and b in _FUNCTION) or (a in _SUBJECTS and b in _DETERMINERS):
+            bad += 1
+    return bad / (len(tokens) - 1)
+
+
 def garble_score(text: str, vocabulary: Collection[str]) -> float:
     """How broken the text is, in [0, 1]: 0 = ordinary sentences, 1 = noise.
 
-    Combines the share of words that are not English words (``vocabulary``), stuttered or repeated
-    words, symbol clutter and run-on text without sentence punctuation.
+    Adds up independent signs: words that are not English (``vocabulary``), stutters, one word
+    over and over, symbol clutter, run-on or unfinished text, no function words, and word pairs
+    that English grammar rules out (word salad).
     """
     tokens = words(text)
     if not tokens:
         return 1.0
     n = len(tokens)
-    unknown = sum(1 for t in tokens if not _is_word(t, vocabulary)) / n  # non-words
+    unknown = max(0, sum(1 for t in tokens if not _is_word(t, vocabulary)) - 1) / n  # non-words (one is free)
     stutter = sum(1 for a, b in itertools.pairwise(tokens) if a == b) / max(1, n - 1)  # "the the"
     top_count = Counter(t for t in tokens if t not in STOPWORDS).most_common(1)
     hoarding = (top_count[0][1] / n) if top_count and n >= 8 else 0.0  # one content word over and over
@@ -93,14 +124,18 @@ def garble_score(text: str, vocabulary: Collection[str]) -> float:
     clutter = 1.0 - letters / max(1, visible)  # share of non-letters among visible characters
     run_on = 1.0 if n >= 25 and not re.search(r"[.!?…]", text) else 0.0
     no_function_words = 1.0 if n >= 6 and not any(t in STOPWORDS for t in tokens) else 0.0
-    score = max(
+    unfinished = 1.0 if n >= 4 and not re.search(r"[.!?…)\"']\s*$", text.strip()) else 0.0
+    signs = (
         (unknown - 0.15) * 2.0,  # a few names or typos are fine
         stutter * 4.0,
-        (hoarding - 0.2) * 3.0,
-        (clutter - 0.2) * 2.5,
+        (hoarding - 0.25) * 3.0,
+        (clutter - 0.3) * 2.5,
         0.5 * run_on,
         0.7 * no_function_words,
+        ungrammatical_pairs(tokens) * 5.0,  # word salad
+        0.25 * unfinished,  # cut off mid-sentence
     )
+    score = sum(max(0.0, sign) for sign in signs)  # independent signs of garble add up
     return quantise(min(1.0, max(0.0, score)))
 
 
