@@ -99,3 +99,12 @@ def test_overrides_are_validated_and_skip_none():
 def test_mapping_must_be_a_mapping():
     with pytest.raises(ConfigError, match="must be a mapping"):
         config_from_mapping(["algo"])  # type: ignore[arg-type]
+
+
+def test_public_api_is_explicit():
+    import rlver.rl as rl
+
+    assert len(rl.__all__) == len(set(rl.__all__))
+    for name in rl.__all__:
+        assert hasattr(rl, name), name
+    assert {"Trainer", "TrainConfig", "PPO", "GRPO", "gae", "group_advantages", "load_config"} <= set(rl.__all__)

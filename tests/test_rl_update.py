@@ -17,6 +17,7 @@ from rlver.rl.ppo import PPO
 from rlver.rl.value import build_critic
 from rlver.rollout.rewards import ScoredEpisode
 from rlver.rollout.types import Episode
+from tests.test_rl_support import one_torch_thread  # noqa: F401
 
 
 @pytest.fixture(scope="module")

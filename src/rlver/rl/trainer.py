@@ -18,6 +18,7 @@ import asyncio
 import copy
 import hashlib
 import random
+import shutil
 import statistics
 import time
 from dataclasses import replace
@@ -134,8 +135,6 @@ class Trainer:
         restore_rng_state(state["rng"])
         self.step = int(state["step"])
         for later in [s for s in self.checkpoints.steps() if s > self.step]:
-            import shutil
-
             shutil.rmtree(self.checkpoints.step_dir(later), ignore_errors=True)
         for name in ("metrics.jsonl", "rollouts.jsonl"):
             truncate_jsonl_after(self.out_dir / name, self.step)
@@ -237,7 +236,7 @@ class Trainer:
             prepared = self.algorithm.prepare(batch)
             mask = batch.loss_mask
             mismatch = float(((prepared.old_logp - batch.sampled_logprobs).abs() * mask).sum() / mask.sum().clamp(min=1))
-            generator = torch.Generator().manual_seed(derive_seed(config.seed, "minibatches", step) % (2**63))
+            generator = torch.Generator().manual_seed(derive_seed(config.seed, "minibatches", step))
             losses = self.algorithm.update(prepared, generator)
         update_seconds = time.perf_counter() - update_start
         step_seconds = time.perf_counter() - start
