@@ -173,3 +173,16 @@ def test_lora_trains_adapters_only_and_resumes(tmp_path, algo):
     assert resumed.resume() == 2
     for (name, a), (_, b) in zip(trainer.model.named_parameters(), resumed.model.named_parameters()):
         assert torch.equal(a, b), f"{name} differs after loading the checkpoint"
+
+
+def test_train_from_inside_a_running_event_loop(tmp_path):
+    """A notebook or an async app already runs a loop; the trainer still works there."""
+    import asyncio
+
+    trainer = make_trainer(tiny_config("grpo", tmp_path, steps=1))
+
+    async def main():
+        return trainer.train()
+
+    rows = asyncio.run(main())
+    assert rows[0]["step"] == 1 and rows[0]["reward/mean"] is not None

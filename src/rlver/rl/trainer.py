@@ -15,6 +15,7 @@ uninterrupted run would have done.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import copy
 import hashlib
 import random
@@ -101,6 +102,7 @@ class Trainer:
         self.reward_fn = get_reward(config.reward.name)
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         self.step = 0
+        self._loop: asyncio.AbstractEventLoop | None = None
         torch.manual_seed(config.seed)
         random.seed(config.seed)
 
@@ -177,6 +179,7 @@ class Trainer:
             logger.close()
             if transcripts is not None:
                 transcripts.close()
+            self.close()
         for callback in self.callbacks:
             callback.on_train_end(self)
         return rows
@@ -213,7 +216,27 @@ class Trainer:
                                        max_concurrent=settings.max_concurrent)
         self.model.eval()
         with torch.no_grad():
-            return asyncio.run(run_dialogues(self.sample_jobs(step), policy, self.simulator, rollout_config))
+            return self._run_async(run_dialogues(self.sample_jobs(step), policy, self.simulator, rollout_config))
+
+    def _run_async(self, coro):
+        """Run ``coro`` on the trainer's own event loop, kept across steps so that HTTP clients keep
+        their connections. Called from inside a running loop (a notebook, an async app), the loop runs
+        in a worker thread instead, since one thread cannot run two loops."""
+        if self._loop is None or self._loop.is_closed():
+            self._loop = asyncio.new_event_loop()
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return self._loop.run_until_complete(coro)
+        with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(self._loop.run_until_complete, coro).result()
+
+    def close(self) -> None:
+        """Close the trainer's event loop (``train`` does this when it returns)."""
+        if self._loop is not None and not self._loop.is_closed():
+            self._run_async(self._loop.shutdown_asyncgens())
+            self._loop.close()
+        self._loop = None
 
     def train_step(self, step: int) -> tuple[dict[str, Any], list[Episode]]:
         """One step; returns its metrics and episodes."""
