@@ -54,8 +54,18 @@ def synthetic_batch(vocab: int, n: int, length: int, seed: int = 0) -> RolloutBa
             ids += [rng.randrange(vocab) for _ in range(prompt + reply)]
             mask += [0] * prompt + [1] * reply
         trace = TokenTrace(ids=ids, mask=mask, logprobs=[-1.0 * m for m in mask])
-        episode = Episode(id=f"e{i}", profile_id=f"p{i // 4}", preset="rlver", simulator="s", policy="p", seed=0,
-                          group=i // 4, emotions=[30, 50], trace=trace, end_reason="turn_limit")
+        episode = Episode(
+            id=f"e{i}",
+            profile_id=f"p{i // 4}",
+            preset="rlver",
+            simulator="s",
+            policy="p",
+            seed=0,
+            group=i // 4,
+            emotions=[30, 50],
+            trace=trace,
+            end_reason="turn_limit",
+        )
         items.append(ScoredEpisode(episode, (0.0, 0.0, 0.0, rng.random())))
     batch, _ = collate(items, pad_id=0)
     return batch
@@ -83,8 +93,12 @@ def baseline_step(model, critic, batch: RolloutBatch, optimizers) -> None:
     """Bare forward + backward + AdamW: token-mean cross-entropy on the policy tokens (+ critic MSE)."""
     for optimizer in optimizers:
         optimizer.zero_grad(set_to_none=True)
-    out = policy_forward(model, batch.input_ids, batch.attention_mask, with_hidden=critic is not None
-                         and critic.needs_policy_hidden)
+    out = policy_forward(
+        model,
+        batch.input_ids,
+        batch.attention_mask,
+        with_hidden=critic is not None and critic.needs_policy_hidden,
+    )
     loss = -masked_mean(out.logp, batch.loss_mask)
     if critic is not None:
         values = critic.values(batch.input_ids, batch.attention_mask, out.hidden)
@@ -96,8 +110,11 @@ def baseline_step(model, critic, batch: RolloutBatch, optimizers) -> None:
 
 def build_case(algo: str, critic_kind: str | None, base_model):
     """(algorithm, baseline closure) on independent copies of ``base_model``."""
-    config = TrainConfig(algo=algo, optim=OptimSettings(actor_lr=1e-5, critic_lr=1e-5),
-                         ppo=PPOSettings(critic=critic_kind or "value_head"))
+    config = TrainConfig(
+        algo=algo,
+        optim=OptimSettings(actor_lr=1e-5, critic_lr=1e-5),
+        ppo=PPOSettings(critic=critic_kind or "value_head"),
+    )
     model = copy.deepcopy(base_model)
     critic = build_critic(critic_kind, model) if critic_kind else None
     algorithm = PPO(model, critic, config) if critic else GRPO(model, config)
@@ -128,7 +145,11 @@ def measure(name: str, algo: str, critic_kind: str | None, base_model, batch, re
     return result
 
 
-CASES = {"grpo": ("grpo", None), "ppo (value head)": ("ppo", "value_head"), "ppo (separate critic)": ("ppo", "separate")}
+CASES = {
+    "grpo": ("grpo", None),
+    "ppo (value head)": ("ppo", "value_head"),
+    "ppo (separate critic)": ("ppo", "separate"),
+}
 
 
 def setup(args):
@@ -153,8 +174,18 @@ def memory_probe(args) -> None:
 
 
 def probe_peak(args, what: str) -> float:
-    command = [sys.executable, __file__, "--size", args.size, "--batch", str(args.batch), "--length",
-               str(args.length), "--memory-probe", what] + (["--threads", str(args.threads)] if args.threads else [])
+    command = [
+        sys.executable,
+        __file__,
+        "--size",
+        args.size,
+        "--batch",
+        str(args.batch),
+        "--length",
+        str(args.length),
+        "--memory-probe",
+        what,
+    ] + (["--threads", str(args.threads)] if args.threads else [])
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     return float(json.loads(out.strip().splitlines()[-1])["peak_mb"])
 
@@ -172,32 +203,56 @@ def main() -> None:
         memory_probe(args)
         return
     model, batch = setup(args)
-    results = [measure(name, algo, critic, model, batch, args.repeats) for name, (algo, critic) in CASES.items()]
+    results = [
+        measure(name, algo, critic, model, batch, args.repeats) for name, (algo, critic) in CASES.items()
+    ]
     setup_peak = probe_peak(args, "setup")
     for result in results:
         result["baseline_peak_mb"] = probe_peak(args, f"{result['name']}|baseline") - setup_peak
         result["update_peak_mb"] = probe_peak(args, f"{result['name']}|update") - setup_peak
-    headers = ["algorithm", "bare fwd+bwd s", "update s", "of which scoring s", "ratio", "ratio w/o scoring",
-               "bare peak MB", "update peak MB"]
+    headers = [
+        "algorithm",
+        "bare fwd+bwd s",
+        "update s",
+        "of which scoring s",
+        "ratio",
+        "ratio w/o scoring",
+        "bare peak MB",
+        "update peak MB",
+    ]
     print_table(
         f"update phase vs bare forward+backward ({args.size}, {args.batch}x{args.length} tokens, "
         f"{torch.get_num_threads()} threads, medians of {args.repeats})",
         headers,
-        [[r["name"], r["baseline"], r["update"], r["scoring"], r["ratio"], r["ratio_without_scoring"],
-          r["baseline_peak_mb"], r["update_peak_mb"]] for r in results],
+        [
+            [
+                r["name"],
+                r["baseline"],
+                r["update"],
+                r["scoring"],
+                r["ratio"],
+                r["ratio_without_scoring"],
+                r["baseline_peak_mb"],
+                r["update_peak_mb"],
+            ]
+            for r in results
+        ],
     )
-    path = write_result("trainer_overhead", {
-        "model_size": args.size,
-        "parameters": sum(p.numel() for p in model.parameters()),
-        "batch": args.batch,
-        "length": args.length,
-        "policy_tokens": batch.num_action_tokens,
-        "threads": torch.get_num_threads(),
-        "repeats": args.repeats,
-        "target_ratio": 1.5,
-        "setup_peak_mb": setup_peak,
-        "results": results,
-    })
+    path = write_result(
+        "trainer_overhead",
+        {
+            "model_size": args.size,
+            "parameters": sum(p.numel() for p in model.parameters()),
+            "batch": args.batch,
+            "length": args.length,
+            "policy_tokens": batch.num_action_tokens,
+            "threads": torch.get_num_threads(),
+            "repeats": args.repeats,
+            "target_ratio": 1.5,
+            "setup_peak_mb": setup_peak,
+            "results": results,
+        },
+    )
     print(f"wrote {path}")
 
 

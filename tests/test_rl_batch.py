@@ -20,11 +20,21 @@ from rlver.simulator.base import Appraisal
 
 
 def _appraisal(before: int, after: int) -> Appraisal:
-    return Appraisal("c", "t", "a", "an", change=after - before, applied_change=after - before,
-                     emotion_before=before, emotion_after=after)
+    return Appraisal(
+        "c",
+        "t",
+        "a",
+        "an",
+        change=after - before,
+        applied_change=after - before,
+        emotion_before=before,
+        emotion_after=after,
+    )
 
 
-def make_episode(emotions=(30, 45, 60), *, error=None, violation=False, trace=None, group=0, eid="e") -> Episode:
+def make_episode(
+    emotions=(30, 45, 60), *, error=None, violation=False, trace=None, group=0, eid="e"
+) -> Episode:
     turns = [Turn("user", "hi", emotion=emotions[0])]
     for before, after in zip(emotions, emotions[1:]):
         turns.append(Turn("assistant", "reply", appraisal=_appraisal(before, after)))
@@ -33,9 +43,21 @@ def make_episode(emotions=(30, 45, 60), *, error=None, violation=False, trace=No
     if violation:
         turns.append(Turn("assistant", "", raw="<think>oops"))
         end = "format_violation"
-    return Episode(id=eid, profile_id="p", preset="rlver", simulator="sim", policy="pol", seed=0, group=group,
-                   turns=turns, emotions=list(emotions), end_reason="error" if error else end,
-                   format_violations=int(violation), error=error, trace=trace)
+    return Episode(
+        id=eid,
+        profile_id="p",
+        preset="rlver",
+        simulator="sim",
+        policy="pol",
+        seed=0,
+        group=group,
+        turns=turns,
+        emotions=list(emotions),
+        end_reason="error" if error else end,
+        format_violations=int(violation),
+        error=error,
+        trace=trace,
+    )
 
 
 # ----------------------------------------------------------------------------- rewards
@@ -86,8 +108,10 @@ def test_collate_shifts_masks_and_places_rewards_on_last_policy_token():
     # mask:     0   0   1   1   0   0   1   0      (two policy turns: tokens 2-3 and token 6)
     trace = _trace([10, 11, 12, 13, 14, 15, 16, 17], [0, 0, 1, 1, 0, 0, 1, 0])
     short = _trace([20, 21, 22], [0, 1, 0])
-    items = [ScoredEpisode(make_episode(trace=trace, group=3, eid="a"), (0.25, 0.75)),
-             ScoredEpisode(make_episode((30, 50), trace=short, group=4, eid="b"), (0.5,))]
+    items = [
+        ScoredEpisode(make_episode(trace=trace, group=3, eid="a"), (0.25, 0.75)),
+        ScoredEpisode(make_episode((30, 50), trace=short, group=4, eid="b"), (0.5,)),
+    ]
     batch, stats = collate(items, pad_id=0)
     assert stats.truncated == 0 and stats.dropped_overlong == 0
     assert batch.input_ids.tolist() == [[10, 11, 12, 13, 14, 15, 16, 17], [20, 21, 22, 0, 0, 0, 0, 0]]
@@ -139,8 +163,13 @@ def test_collate_rejects_inconsistent_traces():
 def test_select_trims_padding():
     long = _trace([1, 2, 3, 4, 5, 6], [0, 1, 0, 0, 1, 0])
     short = _trace([7, 8, 9], [0, 1, 0])
-    batch, _ = collate([ScoredEpisode(make_episode(trace=long), (0.0, 1.0)),
-                        ScoredEpisode(make_episode((30, 40), trace=short), (0.4,))], pad_id=0)
+    batch, _ = collate(
+        [
+            ScoredEpisode(make_episode(trace=long), (0.0, 1.0)),
+            ScoredEpisode(make_episode((30, 40), trace=short), (0.4,)),
+        ],
+        pad_id=0,
+    )
     sub = batch.select(torch.tensor([1]))
     assert sub.input_ids.tolist() == [[7, 8, 9]]
     assert sub.loss_mask.tolist() == [[1, 0]]

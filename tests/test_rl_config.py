@@ -39,8 +39,9 @@ def test_every_field_has_a_docstring():
         for i, stmt in enumerate(body):
             if isinstance(stmt, ast.AnnAssign) and not stmt.target.id.startswith("_"):
                 following = body[i + 1] if i + 1 < len(body) else None
-                assert isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant), \
+                assert isinstance(following, ast.Expr) and isinstance(following.value, ast.Constant), (
                     f"{node.name}.{stmt.target.id} has no docstring"
+                )
 
 
 def test_example_configs_load():
@@ -50,7 +51,9 @@ def test_example_configs_load():
 
 
 def test_yaml_round_trip(tmp_path):
-    config = apply_overrides(TrainConfig(), {"algo": "grpo", "rollout.think": True, "lora.target_modules": ["q_proj"]})
+    config = apply_overrides(
+        TrainConfig(), {"algo": "grpo", "rollout.think": True, "lora.target_modules": ["q_proj"]}
+    )
     path = tmp_path / "c.yaml"
     path.write_text(dump_config(config))
     assert load_config(path) == config
@@ -107,4 +110,6 @@ def test_public_api_is_explicit():
     assert len(rl.__all__) == len(set(rl.__all__))
     for name in rl.__all__:
         assert hasattr(rl, name), name
-    assert {"Trainer", "TrainConfig", "PPO", "GRPO", "gae", "group_advantages", "load_config"} <= set(rl.__all__)
+    assert {"Trainer", "TrainConfig", "PPO", "GRPO", "gae", "group_advantages", "load_config"} <= set(
+        rl.__all__
+    )

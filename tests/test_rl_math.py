@@ -93,8 +93,13 @@ def test_gae_matches_plain_loop_on_random_batches():
         rows_m = [[rng.random() < 0.6 for _ in range(length)] for _ in range(batch)]
         # Rewards at non-policy positions are ignored by definition: zero them for the reference too.
         rows_r = [[r if m else 0.0 for r, m in zip(rr, mm)] for rr, mm in zip(rows_r, rows_m)]
-        adv, ret = gae(torch.tensor(rows_r), torch.tensor(rows_v), torch.tensor(rows_m, dtype=torch.float32),
-                       gamma=gamma, lam=lam)
+        adv, ret = gae(
+            torch.tensor(rows_r),
+            torch.tensor(rows_v),
+            torch.tensor(rows_m, dtype=torch.float32),
+            gamma=gamma,
+            lam=lam,
+        )
         for b in range(batch):
             expected = _gae_reference(rows_r[b], rows_v[b], rows_m[b], gamma, lam)
             assert adv[b].tolist() == pytest.approx(expected, abs=1e-5), f"trial {trial} row {b}"
@@ -148,7 +153,9 @@ def test_clipped_surrogate_hand_computed():
 
 
 def test_clipped_value_loss_hand_computed():
-    out = clipped_value_loss(t([1.0, 0.0, 5.0]), t([0.5, 0.5, 0.0]), t([1.0, 1.0, 0.0]), t([1, 1, 0]), clip_eps=0.2)
+    out = clipped_value_loss(
+        t([1.0, 0.0, 5.0]), t([0.5, 0.5, 0.0]), t([1.0, 1.0, 0.0]), t([1, 1, 0]), clip_eps=0.2
+    )
     # token 0: (1-1)^2 = 0 vs (0.7-1)^2 = 0.09 -> 0.09;  token 1: (0-1)^2 = 1 vs (0.3-1)^2 = 0.49 -> 1
     assert out.loss.item() == pytest.approx(0.5 * (0.09 + 1.0) / 2, abs=1e-6)
     assert out.clipfrac.item() == pytest.approx(0.5)
@@ -166,7 +173,9 @@ def test_kl_penalty_estimators():
 def test_entropy_and_logprobs_from_logits():
     logits = torch.tensor([[[0.0, 0.0, 0.0, 0.0], [0.0, math.log(3.0), -1e9, -1e9]]])
     entropy = entropy_from_logits(logits)
-    assert entropy[0].tolist() == pytest.approx([math.log(4), 0.25 * math.log(4) + 0.75 * math.log(4 / 3)], abs=1e-5)
+    assert entropy[0].tolist() == pytest.approx(
+        [math.log(4), 0.25 * math.log(4) + 0.75 * math.log(4 / 3)], abs=1e-5
+    )
     logp = logprobs_from_logits(logits, torch.tensor([[2, 1]]))
     assert logp[0].tolist() == pytest.approx([math.log(0.25), math.log(0.75)], abs=1e-6)
 

@@ -20,6 +20,7 @@ from rlver.rl.config import (
 from rlver.simulator.base import Appraisal, DialogueState, SentientAgent, UserReply
 from rlver.simulator.presets import Preset
 
+
 @pytest.fixture(autouse=True)
 def one_torch_thread():
     """Tiny models run fastest on one thread, and far faster on a shared, busy machine."""
@@ -72,14 +73,28 @@ class KeywordAgent(SentientAgent):
 
 
 def make_profiles(n: int = 4) -> list[Profile]:
-    return [Profile(id=f"p{i}", persona=f"Person {i}", scene="A rough day at work.", task="be heard",
-                    first_talk=f"Today was hard ({i}).") for i in range(n)]
+    return [
+        Profile(
+            id=f"p{i}",
+            persona=f"Person {i}",
+            scene="A rough day at work.",
+            task="be heard",
+            first_talk=f"Today was hard ({i}).",
+        )
+        for i in range(n)
+    ]
 
 
 def tiny_config(algo: str, out_dir, **overrides) -> TrainConfig:
-    """A seconds-long run: 4 profiles x group, 2 turns of 4 tokens, learning rates for a 1M-parameter model."""
-    rollout = RolloutSettings(profiles_per_step=4, group_size=4 if algo == "grpo" else 2, max_new_tokens=4,
-                              max_length=256, max_turns=2, system_prompt="")
+    """A seconds-long run: 4 profiles x group, 2 turns of 4 tokens, learning rates for 1M parameters."""
+    rollout = RolloutSettings(
+        profiles_per_step=4,
+        group_size=4 if algo == "grpo" else 2,
+        max_new_tokens=4,
+        max_length=256,
+        max_turns=2,
+        system_prompt="",
+    )
     base = dict(
         algo=algo,
         policy="hf:tiny",

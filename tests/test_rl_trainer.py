@@ -20,8 +20,15 @@ from tests.test_rl_support import TEST_PRESET, KeywordAgent, make_profiles, one_
 
 def make_trainer(config, simulator=None, callbacks=()):
     model, tokenizer = tiny_test_setup(seed=0)
-    return Trainer(config, model, tokenizer, simulator or KeywordAgent(), make_profiles(), preset=TEST_PRESET,
-                   callbacks=callbacks)
+    return Trainer(
+        config,
+        model,
+        tokenizer,
+        simulator or KeywordAgent(),
+        make_profiles(),
+        preset=TEST_PRESET,
+        callbacks=callbacks,
+    )
 
 
 def read_jsonl(path):
@@ -51,10 +58,25 @@ def test_outputs_metrics_transcripts_checkpoints(tmp_path):
         def on_step_end(self, trainer, step, metrics):
             seen.append(f"step{step}")
 
-    config = tiny_config("ppo", tmp_path, steps=3, ppo=PPOSettings(critic="separate"),
-                         checkpoint=CheckpointSettings(every=1, keep_last_k=2))
+    config = tiny_config(
+        "ppo",
+        tmp_path,
+        steps=3,
+        ppo=PPOSettings(critic="separate"),
+        checkpoint=CheckpointSettings(every=1, keep_last_k=2),
+    )
     make_trainer(config, callbacks=[Recorder()]).train()
-    assert seen == ["rollout1:8", "ckpt1", "step1", "rollout2:8", "ckpt2", "step2", "rollout3:8", "ckpt3", "step3"]
+    assert seen == [
+        "rollout1:8",
+        "ckpt1",
+        "step1",
+        "rollout2:8",
+        "ckpt2",
+        "step2",
+        "rollout3:8",
+        "ckpt3",
+        "step3",
+    ]
 
     metrics = read_jsonl(tmp_path / "metrics.jsonl")
     assert [row["step"] for row in metrics] == [1, 2, 3]
@@ -81,7 +103,9 @@ def test_outputs_metrics_transcripts_checkpoints(tmp_path):
     assert (latest / "policy" / "tokenizer.json").is_file()
     assert (latest / "critic.safetensors").is_file()
     assert json.loads((latest / "trainer_state.json").read_text())["step"] == 3
-    assert not [p for p in (tmp_path / "checkpoints").iterdir() if p.name.startswith(".")]  # no temp leftovers
+    assert not [
+        p for p in (tmp_path / "checkpoints").iterdir() if p.name.startswith(".")
+    ]  # no temp leftovers
     assert (tmp_path / "config.yaml").is_file()
 
 

@@ -40,8 +40,18 @@ def synthetic_batch(vocab: int, n: int = 6, seed: int = 0, group_size: int = 3):
         ids += [rng.randrange(vocab) for _ in range(rng.randint(0, 3))]
         mask += [0] * (len(ids) - len(mask))
         trace = TokenTrace(ids=ids, mask=mask, logprobs=[-1.0 if m else 0.0 for m in mask])
-        episode = Episode(id=f"e{i}", profile_id=f"p{i // group_size}", preset="rlver", simulator="s", policy="p",
-                          seed=0, group=i // group_size, emotions=[30, 40, 50], trace=trace, end_reason="turn_limit")
+        episode = Episode(
+            id=f"e{i}",
+            profile_id=f"p{i // group_size}",
+            preset="rlver",
+            simulator="s",
+            policy="p",
+            seed=0,
+            group=i // group_size,
+            emotions=[30, 40, 50],
+            trace=trace,
+            end_reason="turn_limit",
+        )
         items.append(ScoredEpisode(episode, (0.0, rng.random())))
     batch, _ = collate(items, pad_id=0)
     return batch
@@ -57,8 +67,12 @@ def make_config(algo: str, **optim) -> TrainConfig:
 
 
 def trainable_snapshot(*modules):
-    return {f"{i}.{name}": p.detach().clone() for i, m in enumerate(modules)
-            for name, p in m.named_parameters() if p.requires_grad}
+    return {
+        f"{i}.{name}": p.detach().clone()
+        for i, m in enumerate(modules)
+        for name, p in m.named_parameters()
+        if p.requires_grad
+    }
 
 
 @pytest.mark.parametrize("algo,critic_kind", [("ppo", "separate"), ("ppo", "value_head"), ("grpo", None)])
@@ -92,7 +106,9 @@ def test_masked_positions_get_exactly_zero_logit_gradient(tiny, algo):
     model = copy.deepcopy(tiny[0])
     config = make_config(algo)
     batch = synthetic_batch(model.config.vocab_size, n=4, group_size=2)
-    algorithm = PPO(model, build_critic("value_head", model), config) if algo == "ppo" else GRPO(model, config)
+    algorithm = (
+        PPO(model, build_critic("value_head", model), config) if algo == "ppo" else GRPO(model, config)
+    )
     prepared = algorithm.prepare(batch)
     captured = {}
 
@@ -134,7 +150,9 @@ def test_several_epochs_and_minibatches_clip(tiny):
     model = copy.deepcopy(tiny[0])
     config = make_config("ppo", epochs=3, minibatch_size=2)
     algorithm = PPO(model, build_critic("value_head", model), config)
-    stats = algorithm.update(algorithm.prepare(synthetic_batch(model.config.vocab_size)), torch.Generator().manual_seed(1))
+    stats = algorithm.update(
+        algorithm.prepare(synthetic_batch(model.config.vocab_size)), torch.Generator().manual_seed(1)
+    )
     # lr 1e-3 over 9 optimizer steps moves the policy far enough for some ratios to leave [0.8, 1.2].
     assert stats["losses/approx_kl"] > 0
     assert stats["losses/clipfrac"] > 0
@@ -143,8 +161,11 @@ def test_several_epochs_and_minibatches_clip(tiny):
 def test_kl_penalty_uses_frozen_reference(tiny):
     model = copy.deepcopy(tiny[0])
     reference = copy.deepcopy(tiny[0]).requires_grad_(False)
-    config = TrainConfig(algo="grpo", optim=OptimSettings(actor_lr=1e-3, epochs=2),
-                         loss=LossSettings(kl_coef=0.1, kl_kind="k3"))
+    config = TrainConfig(
+        algo="grpo",
+        optim=OptimSettings(actor_lr=1e-3, epochs=2),
+        loss=LossSettings(kl_coef=0.1, kl_kind="k3"),
+    )
     algorithm = GRPO(model, config, reference=reference)
     batch = synthetic_batch(model.config.vocab_size)
     stats = algorithm.update(algorithm.prepare(batch), torch.Generator().manual_seed(0))

@@ -1,8 +1,8 @@
 """``rlver train``: PPO or GRPO against a simulated user, from a YAML config plus overriding flags.
 
-    rlver train --config configs/grpo.yaml
-    rlver train --config configs/ppo.yaml --steps 50 --out runs/ppo --think
-    rlver train --out runs/ppo --resume            # continue from the latest checkpoint of runs/ppo
+rlver train --config configs/grpo.yaml
+rlver train --config configs/ppo.yaml --steps 50 --out runs/ppo --think
+rlver train --out runs/ppo --resume            # continue from the latest checkpoint of runs/ppo
 """
 
 from __future__ import annotations
@@ -38,20 +38,27 @@ def _check_out_dir(out_dir: Path, resume: bool) -> None:
     if resume:
         return
     if (out_dir / "metrics.jsonl").exists() or (out_dir / "checkpoints").exists():
-        raise ConfigError(f"{out_dir} already holds a training run; pass --resume to continue it or choose "
-                          "another --out")
+        raise ConfigError(
+            f"{out_dir} already holds a training run; pass --resume to continue it or choose another --out"
+        )
 
 
 def register(app: typer.Typer) -> None:
     @app.command("train")
     @cli_errors
     def train(
-        config: Optional[Path] = typer.Option(None, "--config", "-c", help="YAML config (see configs/*.yaml)."),
+        config: Optional[Path] = typer.Option(
+            None, "--config", "-c", help="YAML config (see configs/*.yaml)."
+        ),
         algo: Optional[str] = typer.Option(None, help="ppo or grpo."),
         policy: Optional[str] = typer.Option(None, help="Policy to train: hf:PATH or builtin:tiny."),
         simulator: Optional[str] = typer.Option(None, help=f"Simulated user: {SIMULATOR_SPECS}."),
-        simulator_base_url: Optional[str] = typer.Option(None, help="Simulator endpoint base URL (openai:MODEL)."),
-        simulator_api_key_env: str = typer.Option("OPENAI_API_KEY", help="Env variable holding the simulator's key."),
+        simulator_base_url: Optional[str] = typer.Option(
+            None, help="Simulator endpoint base URL (openai:MODEL)."
+        ),
+        simulator_api_key_env: str = typer.Option(
+            "OPENAI_API_KEY", help="Env variable holding the simulator's key."
+        ),
         simulator_cache_dir: Optional[str] = typer.Option(None, help="On-disk cache of simulator responses."),
         preset: Optional[str] = typer.Option(None, help=f"Simulator preset: {', '.join(PRESETS)}."),
         profiles: Optional[str] = typer.Option(None, help="Training profiles: a file or builtin:NAME."),
@@ -61,12 +68,18 @@ def register(app: typer.Typer) -> None:
         think: Optional[bool] = typer.Option(None, "--think/--no-think", help="Think-then-say policy."),
         profiles_per_step: Optional[int] = typer.Option(None, help="Profiles per step (paper: 32)."),
         group_size: Optional[int] = typer.Option(None, help="Dialogues per profile (GRPO default 4, PPO 1)."),
-        max_turns: Optional[int] = typer.Option(None, help="Policy replies per dialogue (default: the preset's)."),
+        max_turns: Optional[int] = typer.Option(
+            None, help="Policy replies per dialogue (default: the preset's)."
+        ),
         actor_lr: Optional[float] = typer.Option(None, help="Policy learning rate."),
         resume: bool = typer.Option(False, "--resume", help="Continue from the latest checkpoint in --out."),
         resume_from: Optional[Path] = typer.Option(None, help="Continue from this checkpoint folder."),
-        device: Optional[str] = typer.Option(None, help="cpu, cuda, cuda:1 ... (default: cuda if available)."),
-        progress: Optional[bool] = typer.Option(None, "--progress/--no-progress", help="Show a progress bar."),
+        device: Optional[str] = typer.Option(
+            None, help="cpu, cuda, cuda:1 ... (default: cuda if available)."
+        ),
+        progress: Optional[bool] = typer.Option(
+            None, "--progress/--no-progress", help="Show a progress bar."
+        ),
     ) -> None:
         """Train a policy with PPO or GRPO against the simulated user; final emotion / 100 is the reward."""
         overrides: dict[str, Any] = {
@@ -97,9 +110,15 @@ def register(app: typer.Typer) -> None:
         model_path = hf_model_path(cfg.policy)
         # Full fine-tuning keeps float32 master weights (bf16 is used through autocast); LoRA trains
         # adapters on a base model that may stay in bf16.
-        model, tokenizer = load_pretrained(model_path, device=device, dtype="auto" if cfg.lora.enabled else "float32")
-        endpoint = EndpointOptions(base_url=simulator_base_url, api_key_env=simulator_api_key_env,
-                                   cache_dir=simulator_cache_dir, seed=cfg.seed)
+        model, tokenizer = load_pretrained(
+            model_path, device=device, dtype="auto" if cfg.lora.enabled else "float32"
+        )
+        endpoint = EndpointOptions(
+            base_url=simulator_base_url,
+            api_key_env=simulator_api_key_env,
+            cache_dir=simulator_cache_dir,
+            seed=cfg.seed,
+        )
         sim = make_simulator(cfg.simulator, endpoint)
         training_profiles = load_profiles(cfg.profiles)
         trainer = Trainer(cfg, model, tokenizer, sim, training_profiles)

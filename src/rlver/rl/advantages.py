@@ -23,7 +23,9 @@ def masked_sum(values: Tensor, mask: Tensor, dim: int | None = None) -> Tensor:
     return selected.sum() if dim is None else selected.sum(dim=dim)
 
 
-def masked_mean(values: Tensor, mask: Tensor, dim: int | None = None, *, denominator: float | None = None) -> Tensor:
+def masked_mean(
+    values: Tensor, mask: Tensor, dim: int | None = None, *, denominator: float | None = None
+) -> Tensor:
     """Mean of ``values`` over entries where ``mask`` is 1: sum(x * m) / sum(m).
 
     ``denominator`` replaces sum(m), so that micro-batches of one mini-batch can each divide by the
@@ -63,7 +65,9 @@ def masked_whiten(values: Tensor, mask: Tensor, *, shift_mean: bool = True, eps:
 
 
 @torch.no_grad()
-def gae(rewards: Tensor, values: Tensor, mask: Tensor, gamma: float = 1.0, lam: float = 1.0) -> tuple[Tensor, Tensor]:
+def gae(
+    rewards: Tensor, values: Tensor, mask: Tensor, gamma: float = 1.0, lam: float = 1.0
+) -> tuple[Tensor, Tensor]:
     """Generalised advantage estimation over the policy's tokens only.
 
     ``rewards``, ``values``, ``mask``: (B, T). Position t is an action iff ``mask[b, t] == 1``.
@@ -77,8 +81,10 @@ def gae(rewards: Tensor, values: Tensor, mask: Tensor, gamma: float = 1.0, lam: 
     Rewards at mask-0 positions are ignored: put each reward on a policy token (RLVER: the last one).
     """
     if rewards.shape != values.shape or rewards.shape != mask.shape:
-        raise ValueError(f"shape mismatch: rewards {tuple(rewards.shape)}, values {tuple(values.shape)}, "
-                         f"mask {tuple(mask.shape)}")
+        raise ValueError(
+            f"shape mismatch: rewards {tuple(rewards.shape)}, values {tuple(values.shape)}, "
+            f"mask {tuple(mask.shape)}"
+        )
     batch, length = rewards.shape
     rewards, values, is_action = rewards.float(), values.float(), mask.bool()
     advantages = torch.zeros_like(values)  # (B, T)
@@ -97,7 +103,9 @@ def gae(rewards: Tensor, values: Tensor, mask: Tensor, gamma: float = 1.0, lam: 
 
 
 @torch.no_grad()
-def group_advantages(rewards: Tensor, groups: Tensor, *, normalize_std: bool = True, eps: float = 1e-6) -> Tensor:
+def group_advantages(
+    rewards: Tensor, groups: Tensor, *, normalize_std: bool = True, eps: float = 1e-6
+) -> Tensor:
     """GRPO's outcome advantage: each reward relative to the other rollouts of its group.
 
     ``rewards``: (N,) one scalar per episode; ``groups``: (N,) integer group ids. Returns (N,):
@@ -106,13 +114,15 @@ def group_advantages(rewards: Tensor, groups: Tensor, *, normalize_std: bool = T
     (Dr. GRPO). A group of one has nothing to be compared with, so its advantage is 0.
     """
     if rewards.ndim != 1 or rewards.shape != groups.shape:
-        raise ValueError(f"rewards and groups must be (N,) tensors; got {tuple(rewards.shape)} and "
-                         f"{tuple(groups.shape)}")
+        raise ValueError(
+            f"rewards and groups must be (N,) tensors; got {tuple(rewards.shape)} and {tuple(groups.shape)}"
+        )
     rewards = rewards.float()
     _, inverse = torch.unique(groups, return_inverse=True)  # (N,) dense group index
     n_groups = int(inverse.max()) + 1 if inverse.numel() else 0
     count = torch.zeros(n_groups, dtype=rewards.dtype, device=rewards.device).index_add_(
-        0, inverse, torch.ones_like(rewards))  # (G,)
+        0, inverse, torch.ones_like(rewards)
+    )  # (G,)
     mean = torch.zeros_like(count).index_add_(0, inverse, rewards) / count  # (G,)
     sq_dev = torch.zeros_like(count).index_add_(0, inverse, (rewards - mean[inverse]) ** 2)  # (G,)
     std = torch.sqrt(sq_dev / (count - 1).clamp(min=1))  # (G,) Bessel-corrected

@@ -1,4 +1,4 @@
-"""What PPO and GRPO share: optimizers, the prepared batch, and the epochs / mini-batches / micro-batches loop.
+"""What PPO and GRPO share: optimizers, the prepared batch, the epochs / mini-batches / micro-batches loop.
 
 An algorithm is two steps. ``prepare`` (no gradients) scores the batch with the current weights:
 old log-probs, reference log-probs, values, advantages. ``loss`` computes the objective on a
@@ -91,8 +91,12 @@ class Algorithm(ABC):
         if not self.actor_params:
             raise ValueError("the policy has no trainable parameters")
         optim = config.optim
-        self.actor_optimizer = torch.optim.AdamW(self.actor_params, lr=optim.actor_lr, weight_decay=optim.weight_decay)
-        self.actor_scheduler = torch.optim.lr_scheduler.LambdaLR(self.actor_optimizer, warmup_schedule(optim.warmup_steps))
+        self.actor_optimizer = torch.optim.AdamW(
+            self.actor_params, lr=optim.actor_lr, weight_decay=optim.weight_decay
+        )
+        self.actor_scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.actor_optimizer, warmup_schedule(optim.warmup_steps)
+        )
 
     # ----------------------------------------------------------------- hooks for PPO / GRPO
     @abstractmethod
@@ -126,8 +130,13 @@ class Algorithm(ABC):
         logps = []
         for rows in chunks(torch.arange(len(batch)), self.micro_batch_size(len(batch))):
             sub = batch.select(rows)
-            out = policy_forward(model, sub.input_ids, sub.attention_mask,
-                                 temperature=self.config.rollout.temperature, dtype=self.dtype)
+            out = policy_forward(
+                model,
+                sub.input_ids,
+                sub.attention_mask,
+                temperature=self.config.rollout.temperature,
+                dtype=self.dtype,
+            )
             logps.append(pad_to(out.logp, width))
         return torch.cat(logps)
 
@@ -148,7 +157,7 @@ class Algorithm(ABC):
             return self.score_logp(self.policy, batch)
 
     def update(self, prepared: UpdateBatch, generator: torch.Generator) -> dict[str, float]:
-        """``epochs`` x shuffled mini-batches x ``grad_accumulation`` micro-batches. Returns mean diagnostics."""
+        """``epochs`` x shuffled mini-batches x ``grad_accumulation`` micro-batches. Returns diagnostics."""
         optim = self.config.optim
         n = len(prepared)
         minibatch, micro_size = self.minibatch_size(n), self.micro_batch_size(n)
@@ -175,7 +184,9 @@ class Algorithm(ABC):
                 for key, (optimizer, scheduler, params) in self.optimizers().items():
                     if optim.max_grad_norm > 0:
                         norm = torch.nn.utils.clip_grad_norm_(params, optim.max_grad_norm)
-                        sums[f"grad/{key}_norm"] = sums.get(f"grad/{key}_norm", 0.0) + float(norm) * denominator
+                        sums[f"grad/{key}_norm"] = (
+                            sums.get(f"grad/{key}_norm", 0.0) + float(norm) * denominator
+                        )
                     optimizer.step()
                     scheduler.step()
         out = {key: value / weight_total for key, value in sums.items()} if weight_total else {}

@@ -129,16 +129,20 @@ def _rows(item: ScoredEpisode, max_length: int | None, overlong: Overlong):
     episode = item.episode
     trace = episode.trace
     if trace is None:
-        raise ValueError(f"episode {episode.id} has no token trace: training needs a token-exact policy "
-                         "(rlver.policy.hf.HFPolicy)")
+        raise ValueError(
+            f"episode {episode.id} has no token trace: training needs a token-exact policy "
+            "(rlver.policy.hf.HFPolicy)"
+        )
     if not (len(trace.ids) == len(trace.mask) == len(trace.logprobs)):
         raise ValueError(f"episode {episode.id}: trace ids, mask and logprobs differ in length")
     if trace.mask and trace.mask[0]:
         raise ValueError(f"episode {episode.id}: the first token is marked as sampled; it has no context")
     segments = policy_segments(trace.mask)
     if len(segments) != len(item.turn_rewards):
-        raise ValueError(f"episode {episode.id}: {len(segments)} sampled spans in the trace but "
-                         f"{len(item.turn_rewards)} policy-turn rewards")
+        raise ValueError(
+            f"episode {episode.id}: {len(segments)} sampled spans in the trace but "
+            f"{len(item.turn_rewards)} policy-turn rewards"
+        )
     ids, mask, logprobs = list(trace.ids), list(trace.mask), list(trace.logprobs)
     token_reward = [0.0] * len(ids)
     for (_, end), reward in zip(segments, item.turn_rewards):
@@ -151,8 +155,12 @@ def _rows(item: ScoredEpisode, max_length: int | None, overlong: Overlong):
         if not kept:
             return None, True
         moved = sum(token_reward[max_length:])
-        ids, mask, logprobs, token_reward = ids[:max_length], mask[:max_length], logprobs[:max_length], \
-            token_reward[:max_length]
+        ids, mask, logprobs, token_reward = (
+            ids[:max_length],
+            mask[:max_length],
+            logprobs[:max_length],
+            token_reward[:max_length],
+        )
         token_reward[kept[-1][1] - 1] += moved
     return (ids, mask, logprobs, token_reward), cut
 

@@ -65,8 +65,13 @@ def capture_rng_state(extra: random.Random | None = None) -> dict[str, Any]:
     state: dict[str, Any] = {
         "torch": torch.get_rng_state(),
         "python": {"version": version, "mt": torch.tensor(mt, dtype=torch.int64), "gauss": gauss},
-        "numpy": {"name": np_name, "keys": torch.from_numpy(np.asarray(np_keys, dtype=np.int64)),
-                  "pos": int(np_pos), "has_gauss": int(np_has_gauss), "cached": float(np_cached)},
+        "numpy": {
+            "name": np_name,
+            "keys": torch.from_numpy(np.asarray(np_keys, dtype=np.int64)),
+            "pos": int(np_pos),
+            "has_gauss": int(np_has_gauss),
+            "cached": float(np_cached),
+        },
     }
     if torch.cuda.is_available():
         state["cuda"] = torch.cuda.get_rng_state_all()
@@ -85,8 +90,15 @@ def restore_rng_state(state: dict[str, Any], extra: random.Random | None = None)
     torch.set_rng_state(state["torch"])
     random.setstate(_python_state(state["python"]))
     saved = state["numpy"]
-    np.random.set_state((saved["name"], saved["keys"].numpy().astype(np.uint32), saved["pos"],
-                         saved["has_gauss"], saved["cached"]))
+    np.random.set_state(
+        (
+            saved["name"],
+            saved["keys"].numpy().astype(np.uint32),
+            saved["pos"],
+            saved["has_gauss"],
+            saved["cached"],
+        )
+    )
     if "cuda" in state and torch.cuda.is_available():
         torch.cuda.set_rng_state_all(state["cuda"])
     if extra is not None and "trainer" in state:
@@ -98,7 +110,9 @@ def restore_rng_state(state: dict[str, Any], extra: random.Random | None = None)
 
 def save_trainable(module: nn.Module, path: Path) -> None:
     """The module's trainable tensors as safetensors."""
-    tensors = {name: p.detach().contiguous().cpu() for name, p in module.named_parameters() if p.requires_grad}
+    tensors = {
+        name: p.detach().contiguous().cpu() for name, p in module.named_parameters() if p.requires_grad
+    }
     save_file(tensors, str(path))
 
 
@@ -109,8 +123,10 @@ def load_trainable(module: nn.Module, path: Path) -> None:
     expected = {name for name, p in params.items() if p.requires_grad}
     missing, unexpected = expected - tensors.keys(), tensors.keys() - params.keys()
     if missing or unexpected:
-        raise ConfigError(f"{path}: does not match the critic (missing {sorted(missing)[:3]}, "
-                          f"unexpected {sorted(unexpected)[:3]}); was it written with another critic setting?")
+        raise ConfigError(
+            f"{path}: does not match the critic (missing {sorted(missing)[:3]}, "
+            f"unexpected {sorted(unexpected)[:3]}); was it written with another critic setting?"
+        )
     with torch.no_grad():
         for name, tensor in tensors.items():
             params[name].copy_(tensor)
@@ -137,8 +153,10 @@ def load_policy_weights(model: nn.Module, folder: Path) -> None:
     storage = {p.data_ptr() for name, p in model.named_parameters() if name in state}
     untied = [k for k in result.missing_keys if model.get_parameter(k).data_ptr() not in storage]
     if untied or result.unexpected_keys:
-        raise ConfigError(f"{folder}: weights do not match the model (missing {untied[:3]}, "
-                          f"unexpected {result.unexpected_keys[:3]})")
+        raise ConfigError(
+            f"{folder}: weights do not match the model (missing {untied[:3]}, "
+            f"unexpected {result.unexpected_keys[:3]})"
+        )
 
 
 # ----------------------------------------------------------------------------- manager
@@ -198,8 +216,9 @@ class CheckpointManager:
             if critic is not None:
                 save_trainable(critic, tmp / "critic.safetensors")
             torch.save({**state, "step": step}, tmp / STATE_FILE)
-            (tmp / "trainer_state.json").write_text(json.dumps({"step": step, **summary}, indent=2) + "\n",
-                                                    encoding="utf-8")
+            (tmp / "trainer_state.json").write_text(
+                json.dumps({"step": step, **summary}, indent=2) + "\n", encoding="utf-8"
+            )
             if final.exists():  # a rerun of this step after a resume from an earlier checkpoint
                 stale = self.root / f".old-{final.name}-{os.getpid()}"
                 os.replace(final, stale)
@@ -227,5 +246,10 @@ class CheckpointManager:
             raise ConfigError(f"{folder}: not a complete checkpoint (no {STATE_FILE})")
         try:
             return torch.load(path, map_location="cpu", weights_only=True)
-        except (RuntimeError, OSError, EOFError, pickle.UnpicklingError) as exc:  # weights_only refuses anything but tensors/plain data
+        except (
+            RuntimeError,
+            OSError,
+            EOFError,
+            pickle.UnpicklingError,
+        ) as exc:  # weights_only refuses anything but tensors/plain data
             raise ConfigError(f"{path}: cannot load trainer state safely ({exc})") from None

@@ -62,13 +62,13 @@ class RolloutSettings(_Checked):
     profiles_per_step: int = 32
     """Profiles sampled per step (the paper's batch: 32). Each yields ``group_size`` dialogues."""
     group_size: int | None = None
-    """Dialogues per profile, all with the same profile and simulator seed. ``None``: 4 for GRPO, 1 for PPO."""
+    """Dialogues per profile, all with the same simulator seed. ``None``: 4 for GRPO, 1 for PPO."""
     max_turns: int | None = None
     """Policy replies per dialogue; ``None`` = the preset's limit (``rlver``: 8, ``sage``: 10)."""
     think: bool = False
     """Think-then-say: ``<think>…</think>`` before each reply; a broken format ends the dialogue."""
     temperature: float = 1.0
-    """Sampling temperature of the policy; the log-probs used in the loss are taken at the same temperature."""
+    """Sampling temperature of the policy; the loss takes log-probs at the same temperature."""
     top_p: float = 1.0
     """Nucleus sampling of the policy (1.0 = off; anything else makes the ratio's support differ)."""
     max_new_tokens: int = 256
@@ -76,7 +76,7 @@ class RolloutSettings(_Checked):
     max_length: int = 4096
     """Upper bound on tokens per dialogue in the update (see ``overlong``)."""
     overlong: Overlong = "truncate"
-    """Dialogues longer than ``max_length``: ``truncate`` (train the first tokens, keep the reward) or ``drop``."""
+    """Dialogues over ``max_length``: ``truncate`` (train the first tokens, keep the reward) or ``drop``."""
     max_concurrent: int = 64
     """Dialogues live at once, i.e. the policy's generation batch size."""
     system_prompt: str | None = None
@@ -112,7 +112,7 @@ class OptimSettings(_Checked):
     minibatch_size: int | None = None
     """Dialogues per optimizer step; ``None`` = all of the step's dialogues (one optimizer step per epoch)."""
     grad_accumulation: int = 1
-    """Micro-batches per mini-batch (one forward/backward each, one optimizer step): trades speed for memory."""
+    """Micro-batches per mini-batch (a forward/backward each, one optimizer step): speed for memory."""
     max_grad_norm: float = 1.0
     """Gradient clipping by global norm, separately for actor and critic; 0 = off."""
     precision: Precision = "auto"
@@ -124,7 +124,9 @@ class OptimSettings(_Checked):
         self._require(self.weight_decay >= 0, "weight_decay", "must be >= 0")
         self._require(self.warmup_steps >= 0, "warmup_steps", "must be >= 0")
         self._require(self.epochs >= 1, "epochs", "must be >= 1")
-        self._require(self.minibatch_size is None or self.minibatch_size >= 1, "minibatch_size", "must be >= 1")
+        self._require(
+            self.minibatch_size is None or self.minibatch_size >= 1, "minibatch_size", "must be >= 1"
+        )
         self._require(self.grad_accumulation >= 1, "grad_accumulation", "must be >= 1")
         self._require(self.max_grad_norm >= 0, "max_grad_norm", "must be >= 0")
         self._require(self.precision in ("auto", "fp32", "bf16"), "precision", "must be auto, fp32 or bf16")
@@ -171,7 +173,9 @@ class PPOSettings(_Checked):
     """Normalise advantages to mean 0, std 1 over the batch's policy tokens."""
 
     def __post_init__(self) -> None:
-        self._require(self.critic in ("separate", "value_head"), "critic", "must be 'separate' or 'value_head'")
+        self._require(
+            self.critic in ("separate", "value_head"), "critic", "must be 'separate' or 'value_head'"
+        )
         self._require(0 <= self.gamma <= 1, "gamma", "must be in [0, 1]")
         self._require(0 <= self.lam <= 1, "lam", "must be in [0, 1]")
         self._require(self.value_clip_eps > 0, "value_clip_eps", "must be > 0")
@@ -221,7 +225,15 @@ class LoRASettings(_Checked):
     """Adapter scale numerator (scale = alpha / r)."""
     dropout: float = 0.0
     """Dropout on the adapter input (keep 0 for RL: dropout makes the ratio noisy)."""
-    target_modules: tuple[str, ...] = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+    target_modules: tuple[str, ...] = (
+        "q_proj",
+        "k_proj",
+        "v_proj",
+        "o_proj",
+        "gate_proj",
+        "up_proj",
+        "down_proj",
+    )
     """Module names that get adapters (Qwen2/Llama names)."""
 
     def __post_init__(self) -> None:
@@ -311,7 +323,9 @@ class TrainConfig(_Checked):
         self._require(bool(self.policy), "policy", "must not be empty")
         self._require(bool(self.out_dir), "out_dir", "must not be empty")
         if self.algo == "grpo" and self.group_size < 2:
-            raise ConfigValueError("rollout.group_size", f"GRPO needs groups of >= 2 dialogues, got {self.group_size}")
+            raise ConfigValueError(
+                "rollout.group_size", f"GRPO needs groups of >= 2 dialogues, got {self.group_size}"
+            )
 
     @property
     def group_size(self) -> int:

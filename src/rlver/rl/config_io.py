@@ -29,7 +29,9 @@ class _KeyError(ConfigError):
         self.detail = message
 
 
-def _line_index(node: yaml.Node | None, prefix: str = "", out: dict[str, int] | None = None) -> dict[str, int]:
+def _line_index(
+    node: yaml.Node | None, prefix: str = "", out: dict[str, int] | None = None
+) -> dict[str, int]:
     """Dotted key -> 1-based line of that key in the YAML source."""
     out = {} if out is None else out
     if isinstance(node, yaml.MappingNode):

@@ -37,20 +37,32 @@ class GRPO(Algorithm):
     def prepare(self, batch: RolloutBatch) -> UpdateBatch:
         self.policy.eval()
         settings = self.config.grpo
-        per_episode = group_advantages(batch.rewards, batch.groups, normalize_std=settings.normalize_std,
-                                       eps=settings.eps)  # (B,)
+        per_episode = group_advantages(
+            batch.rewards, batch.groups, normalize_std=settings.normalize_std, eps=settings.eps
+        )  # (B,)
         advantages = per_episode[:, None] * batch.loss_mask  # (B, T-1): broadcast to the policy's tokens
-        return UpdateBatch(batch=batch, old_logp=self.score_logp(self.policy, batch), advantages=advantages,
-                           ref_logp=self.reference_logp(batch))
+        return UpdateBatch(
+            batch=batch,
+            old_logp=self.score_logp(self.policy, batch),
+            advantages=advantages,
+            ref_logp=self.reference_logp(batch),
+        )
 
     def loss(self, micro: UpdateBatch, denominator: float) -> tuple[Tensor, dict[str, Tensor]]:
         batch, mask = micro.batch, micro.batch.loss_mask
         loss_cfg = self.config.loss
-        out = policy_forward(self.policy, batch.input_ids, batch.attention_mask,
-                             temperature=self.config.rollout.temperature, with_entropy=True,
-                             entropy_grad=loss_cfg.entropy_coef > 0, dtype=self.dtype)
-        surrogate = clipped_surrogate(out.logp, micro.old_logp, micro.advantages, mask, loss_cfg.clip_eps,
-                                      denominator=denominator)
+        out = policy_forward(
+            self.policy,
+            batch.input_ids,
+            batch.attention_mask,
+            temperature=self.config.rollout.temperature,
+            with_entropy=True,
+            entropy_grad=loss_cfg.entropy_coef > 0,
+            dtype=self.dtype,
+        )
+        surrogate = clipped_surrogate(
+            out.logp, micro.old_logp, micro.advantages, mask, loss_cfg.clip_eps, denominator=denominator
+        )
         entropy = masked_mean(out.entropy, mask, denominator=denominator)
         total = surrogate.loss - loss_cfg.entropy_coef * entropy
         scale = denominator / mask.sum().clamp(min=1)  # diagnostics as this micro-batch's own token means
@@ -61,7 +73,9 @@ class GRPO(Algorithm):
             "losses/clipfrac": surrogate.clipfrac,
         }
         if micro.ref_logp is not None:
-            kl = masked_mean(kl_penalty(out.logp, micro.ref_logp, loss_cfg.kl_kind), mask, denominator=denominator)
+            kl = masked_mean(
+                kl_penalty(out.logp, micro.ref_logp, loss_cfg.kl_kind), mask, denominator=denominator
+            )
             total = total + loss_cfg.kl_coef * kl
             stats["losses/kl_ref"] = kl.detach() * scale
         return total, stats

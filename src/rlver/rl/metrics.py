@@ -86,11 +86,17 @@ class MetricsLogger:
             except ImportError:
                 log.warning("wandb_project is set but wandb is not installed (pip install rlver[wandb])")
             else:
-                self._wandb = wandb.init(project=wandb_project, config=dict(run_config or {}), dir=str(out_dir))
+                self._wandb = wandb.init(
+                    project=wandb_project, config=dict(run_config or {}), dir=str(out_dir)
+                )
 
     def log(self, step: int, metrics: Mapping[str, Any]) -> dict[str, Any]:
         """Record one step. Returns the row written to metrics.jsonl."""
-        row = {"step": step, **{key: None for key in METRIC_KEYS}, **{k: _finite(v) for k, v in metrics.items()}}
+        row = {
+            "step": step,
+            **{key: None for key in METRIC_KEYS},
+            **{k: _finite(v) for k, v in metrics.items()},
+        }
         self._jsonl.write(row)
         if step % self.log_every == 0:
             numbers = {k: v for k, v in row.items() if isinstance(v, (int, float)) and k != "step"}

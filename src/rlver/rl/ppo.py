@@ -32,15 +32,19 @@ class PPO(Algorithm):
 
     name = "ppo"
 
-    def __init__(self, policy: nn.Module, critic: Critic, config: TrainConfig,
-                 reference: nn.Module | None = None) -> None:
+    def __init__(
+        self, policy: nn.Module, critic: Critic, config: TrainConfig, reference: nn.Module | None = None
+    ) -> None:
         super().__init__(policy, config, reference)
         self.critic = critic
         self.critic_params = [p for p in critic.parameters() if p.requires_grad]
         optim = config.optim
-        self.critic_optimizer = torch.optim.AdamW(self.critic_params, lr=optim.critic_lr,
-                                                  weight_decay=optim.weight_decay)
-        self.critic_scheduler = torch.optim.lr_scheduler.LambdaLR(self.critic_optimizer, warmup_schedule(optim.warmup_steps))
+        self.critic_optimizer = torch.optim.AdamW(
+            self.critic_params, lr=optim.critic_lr, weight_decay=optim.weight_decay
+        )
+        self.critic_scheduler = torch.optim.lr_scheduler.LambdaLR(
+            self.critic_optimizer, warmup_schedule(optim.warmup_steps)
+        )
 
     def optimizers(self):
         out = super().optimizers()
@@ -59,32 +63,57 @@ class PPO(Algorithm):
         logps, values = [], []
         for rows in chunks(torch.arange(len(batch)), self.micro_batch_size(len(batch))):
             sub = batch.select(rows)
-            out = policy_forward(self.policy, sub.input_ids, sub.attention_mask,
-                                 temperature=self.config.rollout.temperature, with_hidden=use_hidden, dtype=self.dtype)
+            out = policy_forward(
+                self.policy,
+                sub.input_ids,
+                sub.attention_mask,
+                temperature=self.config.rollout.temperature,
+                with_hidden=use_hidden,
+                dtype=self.dtype,
+            )
             logps.append(pad_to(out.logp, width))
-            values.append(pad_to(self.critic.values(sub.input_ids, sub.attention_mask, out.hidden, self.dtype), width))
+            values.append(
+                pad_to(self.critic.values(sub.input_ids, sub.attention_mask, out.hidden, self.dtype), width)
+            )
         old_logp = torch.cat(logps)  # (B, T-1)
         old_values = torch.cat(values).float() * batch.loss_mask  # (B, T-1)
         settings = self.config.ppo
-        advantages, returns = gae(batch.token_rewards, old_values, batch.loss_mask, settings.gamma, settings.lam)
+        advantages, returns = gae(
+            batch.token_rewards, old_values, batch.loss_mask, settings.gamma, settings.lam
+        )
         if settings.whiten_advantages:
             advantages = masked_whiten(advantages, batch.loss_mask)  # mean 0, std 1 over policy tokens
-        return UpdateBatch(batch=batch, old_logp=old_logp, advantages=advantages,
-                           ref_logp=self.reference_logp(batch), old_values=old_values, returns=returns)
+        return UpdateBatch(
+            batch=batch,
+            old_logp=old_logp,
+            advantages=advantages,
+            ref_logp=self.reference_logp(batch),
+            old_values=old_values,
+            returns=returns,
+        )
 
     def loss(self, micro: UpdateBatch, denominator: float) -> tuple[Tensor, dict[str, Tensor]]:
         batch, mask = micro.batch, micro.batch.loss_mask
         loss_cfg, settings = self.config.loss, self.config.ppo
         use_hidden = self.critic.needs_policy_hidden
-        out = policy_forward(self.policy, batch.input_ids, batch.attention_mask,
-                             temperature=self.config.rollout.temperature, with_entropy=True,
-                             entropy_grad=loss_cfg.entropy_coef > 0, with_hidden=use_hidden, dtype=self.dtype)
-        surrogate = clipped_surrogate(out.logp, micro.old_logp, micro.advantages, mask, loss_cfg.clip_eps,
-                                      denominator=denominator)
+        out = policy_forward(
+            self.policy,
+            batch.input_ids,
+            batch.attention_mask,
+            temperature=self.config.rollout.temperature,
+            with_entropy=True,
+            entropy_grad=loss_cfg.entropy_coef > 0,
+            with_hidden=use_hidden,
+            dtype=self.dtype,
+        )
+        surrogate = clipped_surrogate(
+            out.logp, micro.old_logp, micro.advantages, mask, loss_cfg.clip_eps, denominator=denominator
+        )
         entropy = masked_mean(out.entropy, mask, denominator=denominator)
         values = self.critic.values(batch.input_ids, batch.attention_mask, out.hidden, self.dtype)  # (B, T-1)
-        value_loss = clipped_value_loss(values, micro.old_values, micro.returns, mask, settings.value_clip_eps,
-                                        denominator=denominator)
+        value_loss = clipped_value_loss(
+            values, micro.old_values, micro.returns, mask, settings.value_clip_eps, denominator=denominator
+        )
         total = surrogate.loss - loss_cfg.entropy_coef * entropy + settings.value_coef * value_loss.loss
         scale = denominator / mask.sum().clamp(min=1)  # diagnostics as this micro-batch's own token means
         stats = {
@@ -96,7 +125,9 @@ class PPO(Algorithm):
             "losses/value_clipfrac": value_loss.clipfrac,
         }
         if micro.ref_logp is not None:
-            kl = masked_mean(kl_penalty(out.logp, micro.ref_logp, loss_cfg.kl_kind), mask, denominator=denominator)
+            kl = masked_mean(
+                kl_penalty(out.logp, micro.ref_logp, loss_cfg.kl_kind), mask, denominator=denominator
+            )
             total = total + loss_cfg.kl_coef * kl
             stats["losses/kl_ref"] = kl.detach() * scale
         return total, stats

@@ -5,8 +5,14 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, \
-    TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 __all__ = ["TrainProgress", "format_metrics"]
 
@@ -35,7 +41,9 @@ def format_metrics(row: Mapping[str, Any]) -> str:
 class TrainProgress:
     """Context manager around a rich progress bar; a no-op when ``enabled`` is False."""
 
-    def __init__(self, total: int, *, start: int = 0, enabled: bool = True, console: Console | None = None) -> None:
+    def __init__(
+        self, total: int, *, start: int = 0, enabled: bool = True, console: Console | None = None
+    ) -> None:
         self.enabled = enabled
         self.console = console or Console(stderr=True)
         self._progress = None
@@ -55,7 +63,9 @@ class TrainProgress:
                 transient=False,
             )
             self._progress.__enter__()
-            self._task = self._progress.add_task("train", total=self._total, completed=self._start, reward="-")
+            self._task = self._progress.add_task(
+                "train", total=self._total, completed=self._start, reward="-"
+            )
         return self
 
     def advance(self, row: Mapping[str, Any], *, log: bool = True) -> None:

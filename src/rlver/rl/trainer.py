@@ -33,8 +33,13 @@ from rlver.errors import ConfigError
 from rlver.profiles.schema import Profile
 from rlver.rl.algorithm import Algorithm
 from rlver.rl.batch import collate
-from rlver.rl.checkpoint import CheckpointManager, capture_rng_state, load_policy_weights, load_trainable, \
-    restore_rng_state
+from rlver.rl.checkpoint import (
+    CheckpointManager,
+    capture_rng_state,
+    load_policy_weights,
+    load_trainable,
+    restore_rng_state,
+)
 from rlver.rl.config import TrainConfig
 from rlver.rl.config_io import dump_config
 from rlver.rl.grpo import GRPO
@@ -116,8 +121,11 @@ class Trainer:
             reference = copy.deepcopy(policy_model).eval().requires_grad_(False)
         self.model = policy_model
         self.critic = critic
-        self.algorithm: Algorithm = (PPO(policy_model, critic, config, reference) if critic is not None
-                                     else GRPO(policy_model, config, reference))
+        self.algorithm: Algorithm = (
+            PPO(policy_model, critic, config, reference)
+            if critic is not None
+            else GRPO(policy_model, config, reference)
+        )
 
     # ----------------------------------------------------------------------------- resume
     def resume(self, checkpoint: str | Path | None = None) -> int:
@@ -148,8 +156,13 @@ class Trainer:
         config = self.config
         self.out_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.out_dir / "config.yaml", dump_config(config))
-        logger = MetricsLogger(self.out_dir, log_every=config.logging.log_every, tensorboard=config.logging.tensorboard,
-                               wandb_project=config.logging.wandb_project, run_config=config.to_dict())
+        logger = MetricsLogger(
+            self.out_dir,
+            log_every=config.logging.log_every,
+            tensorboard=config.logging.tensorboard,
+            wandb_project=config.logging.wandb_project,
+            run_config=config.to_dict(),
+        )
         transcripts = JsonlAppender(self.out_dir / "rollouts.jsonl") if config.logging.save_rollouts else None
         rows: list[dict[str, Any]] = []
         for callback in self.callbacks:
@@ -162,7 +175,9 @@ class Trainer:
                     if transcripts is not None:
                         rewards = metrics.pop("_episode_rewards")
                         for episode in episodes:
-                            transcripts.write({"step": step, "reward": rewards.get(episode.id), **episode.to_dict()})
+                            transcripts.write(
+                                {"step": step, "reward": rewards.get(episode.id), **episode.to_dict()}
+                            )
                     else:
                         metrics.pop("_episode_rewards")
                     row = logger.log(step, metrics)
@@ -195,8 +210,14 @@ class Trainer:
         for group, profile in enumerate(chosen):
             seed = derive_seed(self.config.seed, "simulator", step, group) % (2**31)
             for rollout in range(self.config.group_size):
-                jobs.append(DialogueJob(profile=profile, seed=seed, group=group,
-                                        id=f"s{step}-g{group}-r{rollout}-{profile.id}"))
+                jobs.append(
+                    DialogueJob(
+                        profile=profile,
+                        seed=seed,
+                        group=group,
+                        id=f"s{step}-g{group}-r{rollout}-{profile.id}",
+                    )
+                )
         return jobs
 
     def rollout(self, step: int) -> list[Episode]:
@@ -212,11 +233,17 @@ class Trainer:
             batch_size=settings.max_concurrent,
         )
         policy = HFPolicy(self.model, self.tokenizer, generation, name=f"train:{self.config.policy}")
-        rollout_config = RolloutConfig(preset=self.preset, think=settings.think, system_prompt=settings.system_prompt,
-                                       max_concurrent=settings.max_concurrent)
+        rollout_config = RolloutConfig(
+            preset=self.preset,
+            think=settings.think,
+            system_prompt=settings.system_prompt,
+            max_concurrent=settings.max_concurrent,
+        )
         self.model.eval()
         with torch.no_grad():
-            return self._run_async(run_dialogues(self.sample_jobs(step), policy, self.simulator, rollout_config))
+            return self._run_async(
+                run_dialogues(self.sample_jobs(step), policy, self.simulator, rollout_config)
+            )
 
     def _run_async(self, coro):
         """Run ``coro`` on the trainer's own event loop, kept across steps so that HTTP clients keep
@@ -247,10 +274,12 @@ class Trainer:
         for callback in self.callbacks:
             callback.on_rollout_end(self, step, episodes)
 
-        scored, failed = score_episodes(episodes, self.reward_fn,
-                                        format_violation_reward=config.reward.format_violation_reward)
-        batch, stats = collate(scored, pad_id=self.pad_id, max_length=config.rollout.max_length,
-                               overlong=config.rollout.overlong)
+        scored, failed = score_episodes(
+            episodes, self.reward_fn, format_violation_reward=config.reward.format_violation_reward
+        )
+        batch, stats = collate(
+            scored, pad_id=self.pad_id, max_length=config.rollout.max_length, overlong=config.rollout.overlong
+        )
         update_start = time.perf_counter()
         losses: dict[str, float] = {}
         mismatch = None
@@ -258,7 +287,9 @@ class Trainer:
             batch = batch.to(self.algorithm.device)
             prepared = self.algorithm.prepare(batch)
             mask = batch.loss_mask
-            mismatch = float(((prepared.old_logp - batch.sampled_logprobs).abs() * mask).sum() / mask.sum().clamp(min=1))
+            mismatch = float(
+                ((prepared.old_logp - batch.sampled_logprobs).abs() * mask).sum() / mask.sum().clamp(min=1)
+            )
             generator = torch.Generator().manual_seed(derive_seed(config.seed, "minibatches", step))
             losses = self.algorithm.update(prepared, generator)
         update_seconds = time.perf_counter() - update_start
@@ -292,5 +323,11 @@ class Trainer:
         """Write the checkpoint of the current step."""
         state = {**self.algorithm.state_dict(), "rng": capture_rng_state()}
         summary = {k: row.get(k) for k in ("reward/mean", "emotion/final_mean")}
-        return self.checkpoints.save(self.step, policy=self.model, tokenizer=self.tokenizer, critic=self.critic,
-                                     state=state, summary={"algo": self.config.algo, **summary})
+        return self.checkpoints.save(
+            self.step,
+            policy=self.model,
+            tokenizer=self.tokenizer,
+            critic=self.critic,
+            state=state,
+            summary={"algo": self.config.algo, **summary},
+        )
