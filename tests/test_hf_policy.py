@@ -45,6 +45,8 @@ class GenerateSpy:
 
     def __call__(self, **kwargs):
         width = kwargs["input_ids"].shape[1]
+        past = kwargs.get("past_key_values")
+        fed = width - (past.get_seq_length() if past is not None else 0)  # columns the prefill computes
         if self.script is not None:
             eos = self.script[-1]
             kwargs["prefix_allowed_tokens_fn"] = lambda _row, ids: [
@@ -56,6 +58,8 @@ class GenerateSpy:
             "attention_mask": kwargs["attention_mask"].cpu(),
             "sequences": out.sequences.cpu(),
             "thread": threading.get_ident(),
+            "past": past is not None,
+            "fed": fed,
         })
         return out
 
@@ -261,6 +265,68 @@ async def test_logprobs_match_a_separate_forward_pass(model, tokenizer):
         assert mask.sum() > 0
         assert torch.allclose(got[mask], expected[mask], atol=1e-4)
         assert torch.all(got[~mask] == 0)
+
+
+async def test_kv_cache_reuse_gives_the_same_tokens_and_logprobs(tokenizer):
+    model = build_tiny_model(tokenizer, seed=2)
+    results = {}
+    for reuse in (True, False):
+        settings = GenerationSettings(temperature=0.0, max_new_tokens=6, reuse_kv_cache=reuse)
+        policy = HFPolicy(model, tokenizer, settings)
+        spy = GenerateSpy(model)
+        requests = requests_for(OPENINGS)
+        for turn in range(3):
+            next_turn(requests, await policy.generate(requests), f"Turn {turn} was hard.")
+        model.generate = spy.original
+        assert [c["past"] for c in spy.calls] == ([False, True, True] if reuse else [False] * 3)
+        results[reuse] = ([r.trace for r in requests], spy.calls[-1]["fed"])
+        assert len(policy.kv_cache) == (len(requests) if reuse else 0)
+    # With the cache, turn 3 prefills only the tokens after each cached prefix (a short delta).
+    assert results[True][1] * 3 < results[False][1]
+    for cached, plain in zip(results[True][0], results[False][0]):
+        assert cached.ids == plain.ids and cached.mask == plain.mask
+        assert torch.allclose(torch.tensor(cached.logprobs), torch.tensor(plain.logprobs), atol=1e-4)
+
+
+async def test_kv_cache_is_dropped_when_weights_change(model, tokenizer):
+    temperature = 0.8
+    policy = HFPolicy(model, tokenizer, GenerationSettings(temperature=temperature, max_new_tokens=6))
+    spy = GenerateSpy(model)
+    requests = requests_for(OPENINGS[:2])
+    next_turn(requests, await policy.generate(requests))
+    assert len(policy.kv_cache) == 2
+    turn_one = [len(r.trace) for r in requests]
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.05)
+    model(torch.tensor([requests[0].trace.ids])).logits.sum().backward()
+    optimizer.step()  # an in-place update, as the trainer does
+    await policy.generate(requests)
+    assert [c["past"] for c in spy.calls] == [False, False]
+    for request, start in zip(requests, turn_one):  # turn 2 log-probs are the new weights' (not a stale cache's)
+        ids = torch.tensor([request.trace.ids])  # (1, T)
+        with torch.no_grad():
+            logits = model(ids).logits[0, :-1]  # (T-1, V)
+        expected = torch.log_softmax(logits / temperature, -1).gather(-1, ids[0, 1:, None]).squeeze(-1)
+        mask = torch.tensor(request.trace.mask[1:], dtype=torch.bool)
+        mask[: start - 1] = False
+        assert torch.allclose(torch.tensor(request.trace.logprobs[1:])[mask], expected[mask], atol=1e-4)
+
+
+async def test_kv_cache_ignores_changed_traces_and_stays_bounded(model, tokenizer):
+    policy = HFPolicy(model, tokenizer, GenerationSettings(max_new_tokens=4, batch_size=2))
+    spy = GenerateSpy(model)
+    requests = requests_for(OPENINGS)
+    for request in requests:
+        await policy.generate([request])
+    assert len(policy.kv_cache) == 2  # least recently used dialogue dropped
+    assert policy.kv_cache.lookup("d0", requests[0].trace.ids) is None
+    requests[2].trace.logprobs[-1] = requests[2].trace.logprobs[-1]  # untouched ids: still valid
+    assert policy.kv_cache.lookup("d2", requests[2].trace.ids) is not None
+    edited = list(requests[2].trace.ids)
+    edited[3] += 1
+    assert policy.kv_cache.lookup("d2", edited) is None
+    next_turn(requests[1:], ["ok", "ok"])
+    await policy.generate(requests[1:])
+    assert spy.calls[-1]["past"]
 
 
 async def test_seeded_sampling_is_reproducible(tokenizer):

@@ -27,6 +27,7 @@ from transformers import (
 
 from rlver.errors import ConfigError, PolicyError
 from rlver.llm.types import Message
+from rlver.models.kv_cache import PrefixCache, batch_past, row_prefix, supports_prefix_cache
 from rlver.policy.base import PolicyRequest
 from rlver.policy.think import THINK_CLOSE, THINK_OPEN
 
@@ -54,6 +55,10 @@ class GenerationSettings:
     so a seeded rollout is reproducible on one device. ``None`` = unseeded."""
     batch_size: int = 64
     """Most sequences in one ``model.generate`` call; larger requests are split into chunks."""
+    reuse_kv_cache: bool = True
+    """Keep each dialogue's KV cache between turns, so a turn prefills only its new tokens instead of
+    the whole trace. Holds up to max(batch_size, requests per call) dialogues (least recently used
+    dropped first) and is forgotten whenever the model's weights change."""
 
     def __post_init__(self) -> None:
         if self.temperature < 0:
@@ -162,6 +167,8 @@ class _Sampled:
     logprobs: list[float]
     ended: bool
     """True if the model sampled an end-of-turn token (it is the last id)."""
+    prefix: tuple[torch.Tensor, torch.Tensor] | None = None
+    """(keys, values) of every token fed to the model for this dialogue, to reuse next turn."""
 
 
 class HFPolicy:
@@ -199,6 +206,7 @@ class HFPolicy:
         special = {int(i) for i, t in tokenizer.added_tokens_decoder.items() if t.special}
         self._hidden_ids = (special | set(tokenizer.all_special_ids)) - think_ids
         self.stats = GenerationStats()
+        self.kv_cache = PrefixCache()
         self._calls = 0
         self._lock = threading.Lock()
 
@@ -250,8 +258,14 @@ class HFPolicy:
                     f"max_context_tokens={self.max_context_tokens}; raise it or lower the turn limit"
                 )
             budgets.append(min(room, self.settings.max_new_tokens))
+        reuse = self.settings.reuse_kv_cache
+        if reuse:
+            self.kv_cache.sync_weights(self.model)
+        pasts = [
+            self.kv_cache.lookup(r.key, r.trace.ids) if reuse and r.trace is not None else None for r in requests
+        ]
         start = time.perf_counter()
-        sampled = await asyncio.to_thread(self._generate_sync, prompts, budgets)
+        sampled = await asyncio.to_thread(self._generate_sync, prompts, budgets, pasts)
         self.stats.seconds += time.perf_counter() - start
         self.stats.calls += 1
         self.stats.replies += len(sampled)
@@ -264,10 +278,13 @@ class HFPolicy:
                 request.trace.extend(out.ids, sampled=True, logprobs=out.logprobs)
                 if not out.ended:
                     request.trace.extend([self.eos_id], sampled=False)
+                if out.prefix is not None:
+                    self.kv_cache.store(request.key, request.trace.ids, *out.prefix)
             texts.append(self.decode(out.ids))
+        self.kv_cache.evict(max(self.settings.batch_size, len(requests)))
         return texts
 
-    def _generate_sync(self, prompts: list[list[int]], budgets: list[int]) -> list[_Sampled]:
+    def _generate_sync(self, prompts: list[list[int]], budgets: list[int], pasts: list) -> list[_Sampled]:
         device = self.model.device
         rng_devices = [device.index if device.index is not None else 0] if device.type == "cuda" else []
         # Shortest prompts together: less left padding per chunk.
@@ -284,7 +301,9 @@ class HFPolicy:
                     size = self.settings.batch_size
                     for start in range(0, len(order), size):
                         chunk = order[start : start + size]
-                        outs = self._generate_chunk([prompts[i] for i in chunk], [budgets[i] for i in chunk])
+                        outs = self._generate_chunk(
+                            [prompts[i] for i in chunk], [budgets[i] for i in chunk], [pasts[i] for i in chunk]
+                        )
                         results.update(zip(chunk, outs))
             except (RuntimeError, ValueError) as exc:
                 raise PolicyError(f"generation failed: {exc}") from exc
@@ -292,14 +311,21 @@ class HFPolicy:
                 self.model.train(was_training)
         return [results[i] for i in range(len(prompts))]
 
-    def _generate_chunk(self, prompts: list[list[int]], budgets: list[int]) -> list[_Sampled]:
+    def _generate_chunk(self, prompts: list[list[int]], budgets: list[int], pasts: list) -> list[_Sampled]:
         device = self.model.device
-        width = max(len(p) for p in prompts)
+        # Row layout: [pad | cached prefix | pad | new tokens]; the cache covers the first two parts.
+        cached = [p.length if p is not None else 0 for p in pasts]
+        news = [prompt[c:] for prompt, c in zip(prompts, cached)]
+        past_width = max(cached)
+        width = past_width + max(len(n) for n in news)
         input_ids = torch.full((len(prompts), width), self.pad_id, dtype=torch.long)  # (B, T)
         attention_mask = torch.zeros((len(prompts), width), dtype=torch.long)  # (B, T)
-        for row, prompt in enumerate(prompts):
-            input_ids[row, width - len(prompt) :] = torch.tensor(prompt, dtype=torch.long)
-            attention_mask[row, width - len(prompt) :] = 1
+        for row, (prompt, c, new) in enumerate(zip(prompts, cached, news)):
+            input_ids[row, past_width - c : past_width] = torch.tensor(prompt[:c], dtype=torch.long)
+            input_ids[row, width - len(new) :] = torch.tensor(new, dtype=torch.long)
+            attention_mask[row, past_width - c : past_width] = 1
+            attention_mask[row, width - len(new) :] = 1
+        extra = {"past_key_values": batch_past(pasts, past_width)} if past_width else {}
         settings = self.settings
         recorder = _SampledLogProbs(1.0 if settings.greedy else settings.temperature)
         config = GenerationConfig(
@@ -325,16 +351,26 @@ class HFPolicy:
             attention_mask=attention_mask.to(device),
             generation_config=config,
             logits_processor=LogitsProcessorList([recorder]),
+            **extra,
         )
         new_ids = out.sequences[:, width:]  # (B, N)
         logprobs = recorder.finish(new_ids[:, -1])  # (B, N)
         new_ids, logprobs = new_ids.tolist(), logprobs.tolist()
+        keep_cache = self.settings.reuse_kv_cache and supports_prefix_cache(out.past_key_values)
         results = []
         for row, budget in enumerate(budgets):
             ids = new_ids[row][:budget]
             stop = next((k for k, token in enumerate(ids) if token in self.end_of_turn_ids), None)
-            end = len(ids) if stop is None else stop + 1
-            results.append(_Sampled(ids=ids[:end], logprobs=logprobs[row][:end], ended=stop is not None))
+            ids = ids if stop is None else ids[: stop + 1]
+            prefix = None
+            if keep_cache:
+                # Every token fed for this row: cached prefix, new prompt tokens, sampled ids but the last.
+                positions = torch.cat([
+                    torch.arange(past_width - cached[row], past_width),
+                    torch.arange(width - len(news[row]), width + len(ids) - 1),
+                ])
+                prefix = row_prefix(out.past_key_values, row, positions)
+            results.append(_Sampled(ids=ids, logprobs=logprobs[row][: len(ids)], ended=stop is not None, prefix=prefix))
         return results
 
 
