@@ -119,3 +119,39 @@ def test_unknown_policy_spec_is_a_clear_error(run_files):
     result = invoke("--config", config_path, "--out", tmp_path / "x", "--policy", "openai:gpt-4.1")
     assert result.exit_code == 2
     assert "training needs a local Hugging Face policy" in " ".join(result.output.split())
+
+
+def test_train_cli_with_the_offline_simulator_and_builtin_profiles(tmp_path, model_dir):
+    """No test doubles at all: the shipped offline Sentient Agent appraises the tiny policy."""
+    out = tmp_path / "offline"
+    config = tmp_path / "short.yaml"
+    config.write_text("rollout:\n  max_new_tokens: 8\nlogging:\n  tensorboard: false\n")
+    result = invoke(
+        "--config",
+        config,
+        "--policy",
+        f"hf:{model_dir}",
+        "--simulator",
+        "offline",
+        "--profiles",
+        "builtin:train",
+        "--algo",
+        "grpo",
+        "--steps",
+        "1",
+        "--profiles-per-step",
+        "2",
+        "--group-size",
+        "2",
+        "--max-turns",
+        "2",
+        "--out",
+        out,
+        "--no-progress",
+    )
+    assert result.exit_code == 0, result.output
+    row = json.loads((out / "metrics.jsonl").read_text().splitlines()[0])
+    assert row["rollout/episodes"] == 4 and row["rollout/dropped"] == 0
+    assert 0.0 <= row["reward/mean"] <= 1.0
+    rollouts = [json.loads(line) for line in (out / "rollouts.jsonl").read_text().splitlines()]
+    assert all(r["simulator"] != "keyword" and r["turns"][0]["role"] == "user" for r in rollouts)

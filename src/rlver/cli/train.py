@@ -103,9 +103,13 @@ def register(app: typer.Typer) -> None:
         out_dir = Path(cfg.out_dir)
         _check_out_dir(out_dir, resuming)
 
+        from transformers.utils import logging as hf_logging
+
         from rlver.models.loading import load_pretrained
         from rlver.profiles.io import load_profiles
         from rlver.rl.trainer import Trainer
+
+        hf_logging.disable_progress_bar()  # our own bar shows training progress; theirs would interleave
 
         model_path = hf_model_path(cfg.policy)
         # Full fine-tuning keeps float32 master weights (bf16 is used through autocast); LoRA trains
