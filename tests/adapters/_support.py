@@ -88,3 +88,32 @@ class FakeServerManager:
         budget = int(sampling_params["max_tokens"])
         out = await self.generator(list(prompt_ids), TokenSampling(budget, (), request_id))
         return self.output_cls(token_ids=out.ids, log_probs=out.logprobs if sampling_params.get("logprobs") else None)
+
+
+class FakeTRLTrainer:
+    """The attributes of ``trl.GRPOTrainer`` that :class:`RlverRolloutFunc` reads (no TRL needed)."""
+
+    def __init__(self, model, tokenizer, *, temperature: float = 0.0, max_completion_length: int = 1024,
+                 num_generations: int = 1, seed: int = 0, step: int = 0) -> None:
+        from types import SimpleNamespace
+
+        self.model = model
+        self.processing_class = tokenizer
+        self.args = SimpleNamespace(temperature=temperature, top_p=1.0, max_completion_length=max_completion_length,
+                                    seed=seed, per_device_train_batch_size=8)
+        self.state = SimpleNamespace(global_step=step)
+        self.accelerator = SimpleNamespace(process_index=0, unwrap_model=lambda m: m)
+        self.num_generations = num_generations
+        self.use_vllm = False
+
+
+async def native_episodes(model, tokenizer, profiles, *, max_new_tokens: int = 6, temperature: float = 0.0,
+                          seed: int = 0, system_prompt=None, simulator=None, preset=PRESET):
+    """The native path: HFPolicy + run_dialogues, all dialogues batched per turn."""
+    from rlver.rollout.loop import DialogueJob, RolloutConfig, run_dialogues
+
+    policy = HFPolicy(model, tokenizer, GenerationSettings(temperature=temperature, max_new_tokens=max_new_tokens,
+                                                           seed=seed))
+    jobs = [DialogueJob(profile=p, seed=0, id=p.id) for p in profiles]
+    config = RolloutConfig(preset=preset, system_prompt=system_prompt)
+    return await run_dialogues(jobs, policy, simulator or LetterAgent(), config)

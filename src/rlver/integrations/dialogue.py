@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+import threading
+import weakref
+from collections.abc import Coroutine, Mapping
 from dataclasses import dataclass, fields, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from rlver.errors import ConfigError
 from rlver.rl.trainer import derive_seed
@@ -27,12 +29,14 @@ __all__ = [
     "EpisodeSettings",
     "RolloutSample",
     "shared_simulator",
+    "BackgroundLoop",
     "run_one_dialogue",
     "episode_to_sample",
     "dialogue_seed",
 ]
 
 ENV_PREFIX = "RLVER_SIMULATOR"
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -41,7 +45,8 @@ class SimulatorSpec:
     the environment variable named by ``api_key_env`` at request time)."""
 
     spec: str = "offline"
-    """``offline`` (deterministic, no network) or ``openai:MODEL`` (an OpenAI-compatible endpoint)."""
+    """``offline`` (deterministic, no network), ``openai:MODEL`` (an OpenAI-compatible endpoint), or
+    ``python:MODULE:NAME`` (a zero-argument factory or class returning a custom UserSimulator)."""
     base_url: str | None = None
     """Endpoint root for ``openai:``, e.g. ``http://sim-host:8000/v1``."""
     api_key_env: str = "OPENAI_API_KEY"
@@ -100,7 +105,25 @@ class SimulatorSpec:
                 sampling=SamplingParams(temperature=self.temperature, seed=0),
             ))
             return LLMSentientAgent(client, language=self.language)
-        raise ConfigError(f"unknown simulator spec {self.spec!r}; expected offline or openai:MODEL")
+        if kind == "python":
+            return _import_simulator(arg)
+        raise ConfigError(f"unknown simulator spec {self.spec!r}; expected offline, openai:MODEL or python:MODULE:NAME")
+
+
+def _import_simulator(target: str) -> UserSimulator:
+    import importlib
+
+    module_name, _, attr = target.partition(":")
+    if not module_name or not attr:
+        raise ConfigError(f"python simulator spec needs python:MODULE:NAME, got python:{target}")
+    try:
+        factory = getattr(importlib.import_module(module_name), attr)
+    except (ImportError, AttributeError) as exc:
+        raise ConfigError(f"cannot load simulator python:{target}: {exc}") from None
+    simulator = factory()
+    if not isinstance(simulator, UserSimulator):
+        raise ConfigError(f"python:{target} returned {type(simulator).__name__}, not a UserSimulator")
+    return simulator
 
 
 def _parse_env(name: str, raw: str, default: Any) -> Any:
@@ -114,31 +137,49 @@ def _parse_env(name: str, raw: str, default: Any) -> Any:
     return raw
 
 
-_SIMULATORS: dict[tuple[SimulatorSpec, int], UserSimulator] = {}
+_SIMULATORS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[SimulatorSpec, UserSimulator]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def shared_simulator(spec: SimulatorSpec) -> UserSimulator:
-    """One simulator per spec and event loop in this process.
+    """One simulator per spec and running event loop in this process.
 
-    Engines build an agent object per dialogue; sharing the simulator shares its HTTP client, so
-    ``max_concurrency`` bounds the whole worker, and the offline agent's embedder loads once.
+    Engines build an agent object per dialogue; sharing the simulator shares its HTTP client (bound
+    to the loop it runs in), so ``max_concurrency`` bounds the whole worker, and the offline agent's
+    embedder loads once. Entries go away with their event loop.
     """
-    try:
-        loop_id = id(asyncio.get_running_loop())
-    except RuntimeError:
-        loop_id = 0
-    key = (spec, loop_id)
-    if key not in _SIMULATORS:
-        _SIMULATORS[key] = spec.build()
-    return _SIMULATORS[key]
+    loop = asyncio.get_running_loop()
+    per_loop = _SIMULATORS.setdefault(loop, {})
+    if spec not in per_loop:
+        per_loop[spec] = spec.build()
+    return per_loop[spec]
+
+
+class BackgroundLoop:
+    """A private event loop in a daemon thread: synchronous callers (TRL's trainer, notebooks that
+    already run a loop) submit coroutines to it, and clients bound to it live across calls."""
+
+    def __init__(self, name: str = "rlver-rollout") -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
+        self._thread.start()
+
+    def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
+        """Run ``coroutine`` on the private loop and wait for its result (its exception is re-raised)."""
+        return asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=10)
 
 
 @dataclass(frozen=True)
 class EpisodeSettings:
     """How each dialogue is run and scored (the same meaning as in ``rlver train``)."""
 
-    preset: str = "rlver"
-    """Simulator preset: ``rlver`` (training), ``rlver-hard`` or ``sage``."""
+    preset: str | Preset = "rlver"
+    """Simulator preset: ``rlver`` (training), ``rlver-hard``, ``sage``, or a :class:`Preset` object."""
     max_turns: int | None = None
     """Policy replies per dialogue; ``None`` = the preset's limit."""
     think: bool = False
@@ -153,14 +194,15 @@ class EpisodeSettings:
     """Base of the simulator seeds (a dialogue's seed depends on this, the profile and the step)."""
 
     def __post_init__(self) -> None:
-        get_preset(self.preset)
+        if isinstance(self.preset, str):
+            get_preset(self.preset)
         get_reward(self.reward)
         if self.max_turns is not None and self.max_turns < 1:
             raise ConfigError(f"max_turns must be >= 1, got {self.max_turns}")
 
     @property
     def resolved_preset(self) -> Preset:
-        base = get_preset(self.preset)
+        base = get_preset(self.preset) if isinstance(self.preset, str) else self.preset
         return replace(base, max_policy_turns=self.max_turns) if self.max_turns else base
 
     def rollout_config(self) -> RolloutConfig:

@@ -23,12 +23,12 @@ processes, which per-dialogue multi-turn sampling cannot use: it is refused with
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from rlver.errors import ConfigError
 from rlver.integrations.dialogue import (
+    BackgroundLoop,
     EpisodeSettings,
     SimulatorSpec,
     dialogue_seed,
@@ -92,6 +92,7 @@ class RlverRolloutFunc:
         self.max_new_tokens = max_new_tokens
         self.generator_factory = generator_factory or default_generator
         self.last_episodes: list[Episode] = []
+        self._loop: BackgroundLoop | None = None
         """The dialogues of the latest call (for logging and inspection)."""
 
     def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, list[Any]]:
@@ -109,7 +110,9 @@ class RlverRolloutFunc:
                         id=f"s{step}-p{process}-{i}-{profile.id}")
             for i, prompt in enumerate(prompts)
         ]
-        episodes = _run_coroutine(self._run(jobs, policy))
+        if self._loop is None:
+            self._loop = BackgroundLoop()
+        episodes = self._loop.run(self._run(jobs, policy))
         self.last_episodes = episodes
         return self._collate(episodes, eos_id=policy.eos_id)
 
@@ -162,25 +165,3 @@ def default_generator(trainer: Any, step: int) -> tuple[TokenGenerator, Sequence
     )
     policy = HFPolicy(model, tokenizer, settings, name="trl")
     return HFTokenGenerator(policy), sorted(policy.end_of_turn_ids)
-
-
-def _run_coroutine(coroutine: Any) -> Any:
-    """``asyncio.run``, or in a helper thread when the caller already runs an event loop (notebooks)."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(coroutine)
-    result: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            result["value"] = asyncio.run(coroutine)
-        except BaseException as exc:  # re-raised in the caller's thread below
-            result["error"] = exc
-
-    thread = threading.Thread(target=target, name="rlver-rollout")
-    thread.start()
-    thread.join()
-    if "error" in result:
-        raise result["error"]
-    return result["value"]

@@ -26,6 +26,7 @@ from dataclasses import replace
 from typing import Any
 from uuid import uuid4
 
+from verl.experimental.agent_loop import agent_loop as _verl_agent_loop
 from verl.experimental.agent_loop.agent_loop import AgentLoopBase, AgentLoopMetrics, AgentLoopOutput, register
 
 from rlver.errors import ConfigError, RlverError
@@ -81,7 +82,6 @@ def _system_prompt(raw_prompt: Any) -> str | None:
     return None
 
 
-@register(AGENT_NAME)
 class RlverSentientAgentLoop(AgentLoopBase):
     """One rlver dialogue per verl sample; reward = the Sentient Agent's final emotion / 100."""
 
@@ -163,3 +163,10 @@ class RlverSentientAgentLoop(AgentLoopBase):
                 "rlver_episode": episode.to_dict(),
             },
         )
+
+
+# ``@register`` without the settings, unless an agent-loop YAML already registered the name with
+# them: hydra imports this module lazily, on the first dialogue, *after* the worker loaded the YAML,
+# and an unconditional ``register`` would then replace the YAML's settings with the defaults.
+if AGENT_NAME not in _verl_agent_loop._agent_loop_registry:
+    register(AGENT_NAME)(RlverSentientAgentLoop)

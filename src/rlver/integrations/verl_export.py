@@ -1,0 +1,264 @@
+"""``rlver export verl``: a verl dataset of profiles plus runnable PPO / GRPO configs (no verl import needed).
+
+Files written to ``OUT``:
+
+* ``train.parquet`` / ``val.parquet`` (JSONL when pyarrow is missing; verl's ``RLHFDataset`` reads
+  both). One row per profile: ``agent_name: rlver_sentient`` (routes the row to our agent loop), a
+  minimal ``prompt`` (the policy's system message; the person's opening comes from the simulator),
+  ``data_source``, ``reward_model``, ``extra_info.index``, the profile's fields as columns, and
+  ``rlver_profile`` (the whole profile as JSON, which the agent loop reads).
+* ``agent_loop.yaml``: registers the loop with its settings (simulator spec, preset, turn limit).
+* ``ppo.yaml`` / ``grpo.yaml``: hydra configs on top of verl's ``ppo_trainer`` with the paper's
+  hyper-parameters (PPO: ``adv_estimator=gae`` + critic; GRPO: groups of 4), for
+  ``python -m verl.trainer.main_ppo --config-path OUT --config-name ppo``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Sequence
+
+import yaml
+
+from rlver.errors import ConfigError
+from rlver.policy.prompts import system_prompt as default_system_prompt
+from rlver.profiles.schema import Profile
+from rlver.utils.io import atomic_write_jsonl, atomic_write_text
+
+__all__ = ["VerlExportSettings", "ExportResult", "verl_rows", "export_verl", "launch_commands", "VERL_VERSION"]
+
+VERL_VERSION = "0.9.1"
+"""The verl release these configs and the agent loop were tested against."""
+AGENT_NAME = "rlver_sentient"
+AGENT_LOOP_TARGET = "rlver.integrations.verl_agent_loop.RlverSentientAgentLoop"
+DataFormat = Literal["auto", "parquet", "jsonl"]
+
+
+@dataclass(frozen=True)
+class VerlExportSettings:
+    """What the exported configs run (defaults: the RLVER paper's setup on one 8-GPU node)."""
+
+    model: str = "Qwen/Qwen2.5-7B-Instruct"
+    """Policy (and critic) weights verl loads: a local directory on the cluster or a hub id."""
+    simulator: str = "offline"
+    """Simulated user spec: ``offline`` or ``openai:MODEL``."""
+    simulator_base_url: str | None = None
+    """Endpoint of an ``openai:`` simulator (workers may override it with RLVER_SIMULATOR_BASE_URL)."""
+    simulator_max_concurrency: int = 64
+    """Simulator requests in flight per agent-loop worker process."""
+    preset: str = "rlver"
+    """Simulator preset: ``rlver``, ``rlver-hard`` or ``sage``."""
+    max_turns: int | None = 8
+    """Policy replies per dialogue (``None`` = the preset's)."""
+    think: bool = False
+    """Think-then-say system prompt and format check."""
+    max_new_tokens: int = 512
+    """Most tokens per policy reply."""
+    max_prompt_length: int = 1024
+    """verl ``data.max_prompt_length``: system prompt + opening."""
+    max_response_length: int = 8192
+    """verl ``data.max_response_length``: all replies and user turns of a dialogue."""
+    train_batch_size: int = 32
+    """Profiles per step (the paper: 32)."""
+    group_size: int = 4
+    """GRPO rollouts per profile (the paper: 4)."""
+    n_gpus_per_node: int = 8
+    """GPUs per node."""
+    nnodes: int = 1
+    """Nodes in the Ray cluster."""
+    total_epochs: int = 10
+    """Passes over the training profiles."""
+    data_format: DataFormat = "auto"
+    """``parquet`` (needs pyarrow), ``jsonl``, or ``auto`` (parquet when pyarrow is installed)."""
+
+    def __post_init__(self) -> None:
+        for name in ("max_new_tokens", "max_prompt_length", "max_response_length", "train_batch_size",
+                     "group_size", "n_gpus_per_node", "nnodes", "total_epochs", "simulator_max_concurrency"):
+            if getattr(self, name) < 1:
+                raise ConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if self.simulator.startswith("openai:") and not self.simulator_base_url:
+            raise ConfigError(f"simulator {self.simulator!r} needs --simulator-base-url")
+        if self.data_format not in ("auto", "parquet", "jsonl"):
+            raise ConfigError(f"data format must be auto, parquet or jsonl, got {self.data_format!r}")
+
+
+@dataclass(frozen=True)
+class ExportResult:
+    """Paths written by :func:`export_verl`."""
+
+    train: Path
+    val: Path | None
+    agent_loop: Path
+    configs: dict[str, Path]
+
+
+def verl_rows(profiles: Sequence[Profile], settings: VerlExportSettings, split: str) -> list[dict[str, Any]]:
+    """One verl dataset row per profile (see the module docstring)."""
+    rows = []
+    for index, profile in enumerate(profiles):
+        record = profile.model_dump(mode="json")
+        rows.append({
+            "data_source": "rlver",
+            "agent_name": AGENT_NAME,
+            "prompt": [{"role": "system", "content": default_system_prompt(profile.language, think=settings.think)}],
+            "reward_model": {"style": "rlver_emotion", "ground_truth": ""},
+            "extra_info": {"index": index, "split": split, "profile_id": profile.id},
+            "profile_id": profile.id,
+            **{key: record[key] for key in ("persona", "scene", "task", "character", "traits", "need",
+                                            "first_talk", "topic", "language", "name", "initial_emotion")},
+            "rlver_profile": json.dumps(record, ensure_ascii=False, sort_keys=True),
+        })
+    return rows
+
+
+def _pyarrow_available() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _write_rows(rows: list[dict[str, Any]], stem: Path, data_format: DataFormat) -> Path:
+    use_parquet = data_format == "parquet" or (data_format == "auto" and _pyarrow_available())
+    if not use_parquet:
+        path = stem.with_suffix(".jsonl")
+        atomic_write_jsonl(path, rows)
+        return path
+    try:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+    except ImportError:
+        raise ConfigError("--format parquet needs pyarrow (pip install pyarrow), or use --format jsonl") from None
+    path = stem.with_suffix(".parquet")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        pq.write_table(pa.Table.from_pylist(rows), tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def agent_loop_entries(settings: VerlExportSettings) -> list[dict[str, Any]]:
+    """The ``agent_loop_config_path`` file: our loop's registry entry with its settings."""
+    entry: dict[str, Any] = {"name": AGENT_NAME, "_target_": AGENT_LOOP_TARGET, "simulator": settings.simulator}
+    if settings.simulator_base_url:
+        entry["simulator_base_url"] = settings.simulator_base_url
+    entry.update({
+        "simulator_max_concurrency": settings.simulator_max_concurrency,
+        "preset": settings.preset,
+        "max_turns": settings.max_turns,
+        "think": settings.think,
+        "max_new_tokens": settings.max_new_tokens,
+        "on_error": "raise",
+    })
+    return [entry]
+
+
+def trainer_config(algo: str, settings: VerlExportSettings, train: str, val: str, agent_loop: str) -> dict[str, Any]:
+    """A hydra config over verl's ``ppo_trainer`` for ``algo`` (``ppo`` or ``grpo``)."""
+    if algo not in ("ppo", "grpo"):
+        raise ConfigError(f"algo must be ppo or grpo, got {algo!r}")
+    n = settings.group_size if algo == "grpo" else 1
+    rollout: dict[str, Any] = {
+        "name": "vllm",
+        "mode": "async",
+        "n": n,
+        "temperature": 1.0,
+        "top_p": 1.0,
+        "calculate_log_probs": True,
+        "tensor_model_parallel_size": 1,
+        "gpu_memory_utilization": 0.6,
+        "max_num_seqs": 256,
+        "agent": {"agent_loop_config_path": agent_loop, "default_agent_loop": AGENT_NAME, "num_workers": 8},
+    }
+    actor = {
+        "optim": {"lr": 1e-6},
+        "ppo_mini_batch_size": settings.train_batch_size,
+        "ppo_micro_batch_size_per_gpu": 1,
+        "use_dynamic_bsz": True,
+        "ppo_max_token_len_per_gpu": settings.max_prompt_length + settings.max_response_length,
+        "entropy_coeff": 0.001,
+        "use_kl_loss": False,
+    }
+    config: dict[str, Any] = {
+        "hydra": {"searchpath": ["pkg://verl.trainer.config"]},
+        "defaults": ["ppo_trainer", "_self_"],
+        "data": {
+            "train_files": train,
+            "val_files": val,
+            "prompt_key": "prompt",
+            "return_raw_chat": True,
+            "max_prompt_length": settings.max_prompt_length,
+            "max_response_length": settings.max_response_length,
+            "train_batch_size": settings.train_batch_size,
+            "filter_overlong_prompts": False,
+            "truncation": "error",
+        },
+        "algorithm": {"adv_estimator": "gae" if algo == "ppo" else "grpo", "gamma": 1.0, "lam": 1.0,
+                      "use_kl_in_reward": False},
+        "actor_rollout_ref": {
+            "model": {"path": settings.model, "enable_gradient_checkpointing": True, "use_remove_padding": True},
+            "actor": actor,
+            "rollout": rollout,
+        },
+        "trainer": {
+            "project_name": "rlver",
+            "experiment_name": f"rlver-{algo}-{settings.preset}",
+            "logger": ["console"],
+            "n_gpus_per_node": settings.n_gpus_per_node,
+            "nnodes": settings.nnodes,
+            "total_epochs": settings.total_epochs,
+            "save_freq": 20,
+            "test_freq": 10,
+            "val_before_train": True,
+        },
+    }
+    if algo == "ppo":
+        config["critic"] = {"optim": {"lr": 5e-6}, "model": {"path": settings.model}, "ppo_micro_batch_size_per_gpu": 1,
+                            "use_dynamic_bsz": True}
+    return config
+
+
+def _dump_yaml(path: Path, data: Any, header: str) -> None:
+    atomic_write_text(path, header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
+
+
+def export_verl(
+    profiles: Sequence[Profile],
+    out: str | Path,
+    settings: VerlExportSettings | None = None,
+    *,
+    val_profiles: Sequence[Profile] = (),
+) -> ExportResult:
+    """Write the dataset and configs to ``out`` (see the module docstring); returns the paths."""
+    settings = settings or VerlExportSettings()
+    if not profiles:
+        raise ConfigError("no profiles to export")
+    if settings.simulator == "offline" and any(p.language != "en" for p in [*profiles, *val_profiles]):
+        raise ConfigError("the offline simulator speaks English only; use --simulator openai:MODEL for zh profiles")
+    out = Path(out).expanduser().resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    train = _write_rows(verl_rows(profiles, settings, "train"), out / "train", settings.data_format)
+    val = _write_rows(verl_rows(val_profiles, settings, "val"), out / "val", settings.data_format) if val_profiles else None
+    agent_loop = out / "agent_loop.yaml"
+    header = f"# Written by `rlver export verl` for verl {VERL_VERSION}.\n"
+    _dump_yaml(agent_loop, agent_loop_entries(settings), header)
+    configs = {}
+    for algo in ("ppo", "grpo"):
+        path = out / f"{algo}.yaml"
+        _dump_yaml(path, trainer_config(algo, settings, str(train), str(val or train), str(agent_loop)), header)
+        configs[algo] = path
+    return ExportResult(train=train, val=val, agent_loop=agent_loop, configs=configs)
+
+
+def launch_commands(result: ExportResult) -> dict[str, str]:
+    """The exact command that trains with each exported config (run it on the Ray head node)."""
+    return {
+        algo: f"python -m verl.trainer.main_ppo --config-path {path.parent} --config-name {path.stem}"
+        for algo, path in result.configs.items()
+    }
