@@ -119,6 +119,11 @@ class Embedder:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
         return np.stack(rows)
 
+    def clear_cache(self) -> None:
+        """Forget every cached text embedding (benchmarks use it to measure cold embeddings)."""
+        with self._lock:
+            self._cache.clear()
+
     async def embed_async(self, texts: Sequence[str]) -> np.ndarray:
         """Like :meth:`embed`, but texts requested by concurrent coroutines share one forward pass.
 

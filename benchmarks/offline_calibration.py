@@ -1,0 +1,101 @@
+"""Calibration of the offline Sentient Agent: reference policies through the real dialogue loop.
+
+Runs ``reference:random`` and ``reference:oracle`` on the built-in test profiles (falls back to the
+offline package's 24 sample profiles if the built-in set is missing) under every preset, prints a
+table and writes ``benchmarks/results/offline_calibration.json``.
+
+    .venv/bin/python benchmarks/offline_calibration.py [--seeds 2] [--profiles builtin|sample]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from rlver.policy.reference import ReferencePolicy
+from rlver.profiles.schema import Profile
+from rlver.rollout import DialogueJob, RolloutConfig, run_dialogues
+from rlver.simulator.offline import OfflineSentientAgent
+from rlver.simulator.offline.samples import sample_profiles
+from rlver.simulator.presets import PRESETS
+
+RESULTS = Path(__file__).parent / "results" / "offline_calibration.json"
+
+
+def load_profiles(source: str) -> tuple[str, list[Profile]]:
+    if source == "builtin":
+        try:
+            from rlver.profiles.builtin import load_builtin
+
+            return "builtin:test", load_builtin("test")
+        except ImportError:
+            pass
+    return "offline samples", sample_profiles()
+
+
+async def calibrate(profiles: list[Profile], seeds: int) -> list[dict]:
+    agent = OfflineSentientAgent()
+    rows = []
+    for preset in PRESETS.values():
+        for mode in ("random", "oracle"):
+            jobs = [DialogueJob(p, seed=s) for p in profiles for s in range(seeds)]
+            start = time.perf_counter()
+            episodes = await run_dialogues(jobs, ReferencePolicy(mode, seed=0), agent, RolloutConfig(preset=preset))
+            elapsed = time.perf_counter() - start
+            finals = [e.final_emotion for e in episodes if e.final_emotion is not None]
+            rows.append(
+                {
+                    "preset": preset.name,
+                    "policy": f"reference:{mode}",
+                    "dialogues": len(episodes),
+                    "errors": sum(e.error is not None for e in episodes),
+                    "score_mean": round(statistics.mean(finals), 1),
+                    "score_median": statistics.median(finals),
+                    "success": sum(f >= 100 for f in finals),
+                    "failure": sum(f < 10 for f in finals),
+                    "mean_policy_turns": round(statistics.mean(e.policy_turns for e in episodes), 2),
+                    "seconds": round(elapsed, 1),
+                }
+            )
+            print(_row(rows[-1]), flush=True)
+    return rows
+
+
+def _row(r: dict) -> str:
+    return (
+        f"| {r['preset']:<10} | {r['policy']:<16} | {r['dialogues']:>4} | {r['score_mean']:>6.1f} | "
+        f"{r['success']:>4} | {r['failure']:>4} | {r['mean_policy_turns']:>5.2f} |"
+    )
+
+
+def write_json(path: Path, payload: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle, indent=2)
+        handle.write("\n")
+    os.replace(tmp, path)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=2, help="simulator seeds per profile")
+    parser.add_argument("--profiles", choices=("builtin", "sample"), default="builtin")
+    args = parser.parse_args()
+    source, profiles = load_profiles(args.profiles)
+    print(f"profiles: {source} ({len(profiles)}), seeds: {args.seeds}")
+    print("| preset     | policy           |    n |  score | succ | fail | turns |")
+    print("|------------|------------------|------|--------|------|------|-------|")
+    rows = asyncio.run(calibrate(profiles, args.seeds))
+    write_json(RESULTS, {"profiles": source, "n_profiles": len(profiles), "seeds": args.seeds, "rows": rows})
+    print(f"wrote {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()
