@@ -46,7 +46,9 @@ async def calibrate(profiles: list[Profile], seeds: int) -> list[dict]:
         for mode in ("random", "oracle"):
             jobs = [DialogueJob(p, seed=s) for p in profiles for s in range(seeds)]
             start = time.perf_counter()
-            episodes = await run_dialogues(jobs, ReferencePolicy(mode, seed=0), agent, RolloutConfig(preset=preset))
+            episodes = await run_dialogues(
+                jobs, ReferencePolicy(mode, seed=0), agent, RolloutConfig(preset=preset)
+            )
             elapsed = time.perf_counter() - start
             finals = [e.final_emotion for e in episodes if e.final_emotion is not None]
             rows.append(
