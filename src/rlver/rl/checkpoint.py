@@ -127,6 +127,9 @@ def load_trainable(module: nn.Module, path: Path) -> None:
             f"{path}: does not match the critic (missing {sorted(missing)[:3]}, "
             f"unexpected {sorted(unexpected)[:3]}); was it written with another critic setting?"
         )
+    wrong = [name for name, tensor in tensors.items() if tensor.shape != params[name].shape]
+    if wrong:
+        raise ConfigError(f"{path}: tensor shapes differ from the critic's ({', '.join(sorted(wrong)[:3])})")
     with torch.no_grad():
         for name, tensor in tensors.items():
             params[name].copy_(tensor)
@@ -148,7 +151,10 @@ def load_policy_weights(model: nn.Module, folder: Path) -> None:
     state: dict[str, torch.Tensor] = {}
     for file in files:
         state.update(load_file(str(file)))
-    result = model.load_state_dict(state, strict=False)
+    try:
+        result = model.load_state_dict(state, strict=False)
+    except RuntimeError as exc:  # shape mismatches: a checkpoint of another model
+        raise ConfigError(f"{folder}: weights do not fit the model ({str(exc).splitlines()[0]})") from None
     # save_pretrained leaves out tied copies (lm_head = embeddings); anything else missing is an error.
     storage = {p.data_ptr() for name, p in model.named_parameters() if name in state}
     untied = [k for k in result.missing_keys if model.get_parameter(k).data_ptr() not in storage]
