@@ -176,6 +176,11 @@ class Algorithm(ABC):
                 for micro_rows in chunks(rows, micro_size):
                     micro = prepared.select(micro_rows)
                     loss, stats = self.loss(micro, denominator)
+                    if not torch.isfinite(loss):  # stop before AdamW spreads NaN into every weight
+                        raise FloatingPointError(
+                            f"{self.name}: non-finite loss ({loss.item()}); lower the "
+                            "learning rates or check the rewards"
+                        )
                     loss.backward()
                     weight = float(micro.batch.loss_mask.sum().item())
                     weight_total += weight
