@@ -266,7 +266,11 @@ class Trainer:
         self._loop = None
 
     def train_step(self, step: int) -> tuple[dict[str, Any], list[Episode]]:
-        """One step; returns its metrics and episodes."""
+        """One step; returns its metrics and episodes.
+
+        The metrics carry a private ``_episode_rewards`` entry (episode id -> return) that ``train``
+        pops into ``rollouts.jsonl``; subclasses (``integrations.distributed``) merge it across ranks.
+        """
         config = self.config
         start = time.perf_counter()
         episodes = self.rollout(step)
