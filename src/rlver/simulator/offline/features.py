@@ -27,6 +27,7 @@ __all__ = [
 ]
 
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+_STUTTER = re.compile(r"\b([A-Za-z']+)\s+\1\b", re.IGNORECASE)
 STOPWORDS = frozenset(
     """a an the and or but if so to of in on at by for with from into about as is are was were be been being
     am do does did have has had having i me my myself we our ours us you your yours yourself he him his she
@@ -171,14 +172,14 @@ def garble_score(text: str, vocabulary: Collection[str]) -> float:
         return 1.0
     n = len(tokens)
     unknown = max(0, sum(1 for t in tokens if not _is_word(t, vocabulary)) - 1) / n  # non-words (one is free)
-    stutter = sum(1 for a, b in itertools.pairwise(tokens) if a == b) / max(1, n - 1)  # "the the"
+    stutter = len(_STUTTER.findall(text)) / max(1, n - 1)  # "the the" (not across punctuation)
     top_count = Counter(t for t in tokens if t not in STOPWORDS).most_common(1)
     hoarding = (top_count[0][1] / n) if top_count and n >= 8 else 0.0  # one content word over and over
     letters = sum(ch.isalpha() for ch in text)
     visible = sum(not ch.isspace() for ch in text)
     clutter = 1.0 - letters / max(1, visible)  # share of non-letters among visible characters
     run_on = 1.0 if n >= 25 and not re.search(r"[.!?…]", text) else 0.0
-    no_function_words = 1.0 if n >= 6 and not any(t in STOPWORDS for t in tokens) else 0.0
+    no_function_words = 1.0 if n >= 6 and not any(t.split("'")[0] in STOPWORDS for t in tokens) else 0.0
     unfinished = 1.0 if n >= 4 and not re.search(r"[.!?…)\"']\s*$", text.strip()) else 0.0
     signs = (
         (unknown - 0.15) * 2.0,  # a few names or typos are fine
