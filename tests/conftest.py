@@ -17,3 +17,14 @@ def stub_server():
     from rlver.testing import StubChatServer
 
     return StubChatServer
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_torch_thread():
+    """Tiny models run fastest on one thread, and CI machines have two cores shared with servers."""
+    import torch
+
+    previous = torch.get_num_threads()
+    torch.set_num_threads(int(os.environ.get("RLVER_TEST_THREADS", "1")))
+    yield
+    torch.set_num_threads(previous)
