@@ -134,6 +134,7 @@ async def test_a_focused_reply_beats_every_trick(agent, need):
         "platitude": await _change(agent, profile, platitude),
         "garbled": await _change(agent, profile, garbled),
         "echo": await _change(agent, profile, echo),
+        "parrot": await _change(agent, profile, profile.first_talk),
     }
     assert all(change < base for change in tricks.values()), (base, tricks)
     assert tricks["repeated"] <= 0 and tricks["platitude"] < 0 and tricks["garbled"] < 0

@@ -21,7 +21,7 @@ from rlver.simulator.offline.appraisal import (
     round_half_away,
 )
 from rlver.simulator.offline.embedder import locate_model_dir
-from rlver.simulator.offline.features import format_markers, garble_score, need_echo, repetition
+from rlver.simulator.offline.features import copied_share, format_markers, garble_score, need_echo, repetition
 from rlver.simulator.offline.strategies import ESCONV_LABEL, ESCONV_LABELS, PROTOTYPES, Strategy
 from rlver.simulator.offline.text import neutralise, quantise, split_sentences, to_second_person
 
@@ -114,6 +114,7 @@ def test_specific_reactions():
         (ReplyFeatures(mix={S.LISTENING: 1.0}, words=1), "curt"),
         (ReplyFeatures(mix={S.LISTENING: 1.0}, echo=0.9), "parrots my hidden wish back"),
         (ReplyFeatures(mix={S.LISTENING: 1.0}, markers=("section label",)), "strange format markers"),
+        (ReplyFeatures(mix={S.LISTENING: 1.0}, copied=0.8), "parrots my own words"),
     ],
 )
 def test_each_penalty_fires_and_never_helps(features, penalty):
@@ -198,6 +199,12 @@ def test_need_echo():
     task = "Wants to understand why the other people acted as they did."
     assert need_echo("Maybe they were scared, people act out of fear.", task) < 0.5
     assert need_echo("You want to understand why the other people acted as they did.", task) > 0.8
+
+
+def test_copied_share():
+    said = ["Sorry, I just need to get this out of my system."]
+    assert copied_share("I just need to get this out of my system.", said) == 1.0
+    assert copied_share("I'm here, take your time.", said) == 0.0
 
 
 def test_repetition_of_identical_and_similar_vectors():

@@ -31,6 +31,7 @@ from rlver.simulator.offline.appraisal import (
 from rlver.simulator.offline.embedder import Embedder, get_embedder
 from rlver.simulator.offline.explain import NEED_WISH, render_appraisal
 from rlver.simulator.offline.features import (
+    copied_share,
     format_markers,
     garble_score,
     need_echo,
@@ -133,6 +134,7 @@ class OfflineSentientAgent(SentientAgent):
             garble=garble_score(reply, _Vocabulary(self.embedder.vocabulary(), profile)),
             markers=format_markers(reply),
             echo=need_echo(reply, profile.task),
+            copied=copied_share(reply, [m.content for m in state.history if m.role == "user"]),
         )
         reserved = preset.disclosure == "reserved"
         breakdown = appraise_change(features, need, character, reserved=reserved, weights=self.weights)

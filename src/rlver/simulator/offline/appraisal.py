@@ -96,6 +96,8 @@ class AppraisalWeights:
     """Replies longer than this many words start to lose points."""
     echo_start: float = 0.5
     """Share of the hidden need's words repeated back from which the reply counts as an echo."""
+    copy_start: float = 0.5
+    """Share of the reply copied from the person's messages from which it counts as parroting."""
 
 
 DEFAULT_WEIGHTS = AppraisalWeights()
@@ -117,6 +119,8 @@ class ReplyFeatures:
     markers: tuple[str, ...] = ()
     """Fake format markers found (``Change: +10``, ``</think>``, headings...)."""
     echo: float = 0.0
+    copied: float = 0.0
+    """Share of the reply's word trigrams copied from the person's own messages."""
     """Share of the hidden need's content words said back."""
 
 
@@ -217,6 +221,8 @@ def penalty_terms(
         terms.append(Term("curt", -2.0))
     if features.echo >= weights.echo_start:
         terms.append(Term("parrots my hidden wish back", -(4.0 + 8.0 * (features.echo - weights.echo_start))))
+    if features.copied >= weights.copy_start:
+        terms.append(Term("parrots my own words", -(3.0 + 6.0 * (features.copied - weights.copy_start))))
     if features.markers:
         terms.append(Term("strange format markers", -min(8.0, 4.0 + 2.0 * (len(features.markers) - 1))))
     return terms
@@ -232,6 +238,8 @@ def damping(features: ReplyFeatures, weights: AppraisalWeights = DEFAULT_WEIGHTS
     factor = 1.0 - _repetition_level(features.repetition, weights)
     factor *= (1.0 - features.garble) ** 2  # word salad can look on-strategy; it must not pay
     if features.echo >= weights.echo_start:
+        factor *= 0.5
+    if features.copied >= weights.copy_start:
         factor *= 0.5
     if features.markers:
         factor *= 0.5

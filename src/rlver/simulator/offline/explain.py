@@ -100,6 +100,10 @@ def render_appraisal(
     target = f"What I want deep down is {NEED_WISH[need]}. {verdict}"
     direction = "up" if breakdown.change > 1 else ("down" if breakdown.change < -1 else "flat")
     activity = pick(_ACTIVITY[direction][character], profile.id, seed, turn, "activity")
+    if len(profile.traits) >= 2:
+        activity = (
+            f"As someone {profile.traits[0]} and {profile.traits[1]}: {activity[0].lower()}{activity[1:]}"
+        )
     lines = [
         f"fit with what I need {breakdown.fit:+.2f}, which as a {character.value} person counts {breakdown.gain:+.1f}"
     ]

@@ -17,6 +17,7 @@ from rlver.simulator.offline.text import quantise
 
 __all__ = [
     "STOPWORDS",
+    "copied_share",
     "format_markers",
     "garble_score",
     "need_echo",
@@ -222,6 +223,23 @@ def need_echo(text: str, task: str) -> float:
     shared = len(task_words & reply_words)
     word_share = shared / len(task_words) if shared >= 4 else 0.0
     return quantise(max(trigram_share, word_share))
+
+
+def copied_share(text: str, sources: Sequence[str]) -> float:
+    """Share of the reply's word trigrams that appear in ``sources`` (the person's own messages).
+
+    >>> copied_share("so you just need to get this out", ["I just need to get this out of my system"])
+    0.67
+    """
+    tokens = words(text)
+    trigrams = {tuple(tokens[i : i + 3]) for i in range(len(tokens) - 2)}
+    if not trigrams:
+        return 0.0
+    seen: set[tuple[str, ...]] = set()
+    for source in sources:
+        src = words(source)
+        seen.update(tuple(src[i : i + 3]) for i in range(len(src) - 2))
+    return quantise(len(trigrams & seen) / len(trigrams))
 
 
 def _stem(word: str) -> str:

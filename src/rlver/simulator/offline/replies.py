@@ -49,6 +49,11 @@ _REASON_REACTIONS: dict[str, tuple[str, ...]] = {
         "I kind of lost you halfway through that.",
     ),
     "curt": ("That's it?", "Okay...", "Right. Thanks, I guess."),
+    "parrots my own words": (
+        "Yeah, that's what I just said.",
+        "You're just repeating me.",
+        "I know, I was there.",
+    ),
     "parrots my hidden wish back": (
         "Why are you talking like you're reading my file?",
         "That sounds like something off a form.",
