@@ -34,6 +34,7 @@ def main(out: Path, algo: str) -> None:
     torch.set_num_threads(1)
     rank, world, _ = init_distributed()
     model, tokenizer = tiny_test_setup(seed=rank)  # different on purpose: rank 0's must win
+    local = digest(model)
     config = TrainConfig(
         algo=algo, policy="hf:tiny", simulator="letter", steps=2, seed=0, out_dir=str(out / "run"),
         # 3 groups over 2 ranks: rank 0 gets 2 groups, rank 1 one, so with mini-batches of 2 dialogues
@@ -49,7 +50,7 @@ def main(out: Path, algo: str) -> None:
     start = digest(trainer.model)
     jobs = [job.id for job in trainer.sample_jobs(1)]
     trainer.train()
-    record = {"rank": rank, "world": world, "start": start, "end": digest(trainer.model), "jobs": jobs,
+    record = {"rank": rank, "world": world, "local": local, "start": start, "end": digest(trainer.model), "jobs": jobs,
               "rounds": trainer.sync.rounds}
     (out / f"digest-rank{rank}.json").write_text(json.dumps(record))
     dist.barrier()

@@ -62,6 +62,7 @@ class BatchingGenerator:
         await asyncio.sleep(0)  # let every dialogue that is ready this step queue its request
         while self._queue:
             batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
+            self.batches += 1
             try:
                 outs = await self.batch_fn([p.prompt_ids for p in batch], [p.sampling for p in batch])
                 if len(outs) != len(batch):

@@ -1,0 +1,169 @@
+"""vLLM generation for the native trainer, with weight sync after each update (``rlver[vllm]``).
+
+NOT TESTED ON A GPU: this machine has none, and vLLM needs one. What the test suite covers is the
+engine-free part: the weight names and values pushed to vLLM (:func:`vllm_weight_items`, LoRA
+merged) and the import guard. The rest follows TRL 1.16's colocate mode, which runs the same calls.
+
+* :class:`VLLMTokenGenerator`: the token seam over an in-process ``vllm.LLM``; concurrent requests
+  become one ``LLM.generate`` call (prompts given as token ids, ``logprobs=0`` returns the sampled
+  token's log-prob). Build the engine with ``logprobs_mode="processed_logprobs"`` so the log-probs
+  are taken after temperature, as :class:`HFPolicy` records them.
+* :func:`build_colocated_llm`: an ``LLM`` living in the trainer's process (``external_launcher``
+  executor), sharing the GPU with training; :func:`sync_weights` pushes the trainer's current
+  weights into it.
+* :class:`VLLMTrainer`: :class:`rlver.rl.trainer.Trainer` whose rollouts sample with vLLM; before
+  each rollout it syncs the weights if they changed since the last sync.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Iterator
+from typing import Any
+
+import torch
+from torch import nn
+
+from rlver.errors import ConfigError, PolicyError
+from rlver.integrations.generators import BatchingGenerator
+from rlver.integrations.token_policy import TokenCompletion, TokenPolicy, TokenPolicySettings, TokenSampling
+from rlver.rl.trainer import Trainer, derive_seed
+from rlver.rollout.loop import RolloutConfig, run_dialogues
+from rlver.rollout.types import Episode
+
+__all__ = ["require_vllm", "VLLMTokenGenerator", "build_colocated_llm", "vllm_weight_items", "sync_weights",
+           "VLLMTrainer"]
+
+
+def require_vllm() -> Any:
+    """The ``vllm`` module, or a ConfigError saying how to get it."""
+    try:
+        import vllm
+    except ImportError:
+        raise ConfigError("vLLM generation needs vLLM and a CUDA GPU: pip install 'rlver[vllm]'") from None
+    return vllm
+
+
+class VLLMTokenGenerator(BatchingGenerator):
+    """Samples with an in-process ``vllm.LLM`` (temperature and top-p here; budgets per request)."""
+
+    def __init__(self, llm: Any, *, temperature: float = 1.0, top_p: float = 1.0, seed: int | None = 0,
+                 max_batch: int = 256) -> None:
+        super().__init__(self._sample, max_batch=max_batch)
+        self.llm = llm
+        self.temperature = temperature
+        self.top_p = top_p
+        self.seed = seed
+        self._requests = 0
+
+    def end_of_turn_ids(self, tokenizer: Any) -> list[int]:
+        """The tokenizer's eos plus the ids the checkpoint's generation config stops on."""
+        ids = {int(tokenizer.eos_token_id)}
+        config = getattr(self.llm.llm_engine, "generation_config_fields", None) or {}
+        value = config.get("eos_token_id") if isinstance(config, dict) else None
+        if value is not None:
+            ids.update(int(v) for v in (value if isinstance(value, (list, tuple)) else [value]))
+        return sorted(ids)
+
+    async def _sample(self, prompts: list[list[int]], samplings: list[TokenSampling]) -> list[TokenCompletion]:
+        vllm = require_vllm()
+        params = []
+        for sampling in samplings:
+            seed = None if self.seed is None else self.seed + self._requests
+            self._requests += 1
+            params.append(vllm.SamplingParams(
+                max_tokens=sampling.max_new_tokens, temperature=self.temperature, top_p=self.top_p, seed=seed,
+                logprobs=0, stop_token_ids=list(sampling.stop_token_ids), skip_special_tokens=False,
+            ))
+        inputs = [{"prompt_token_ids": list(p)} for p in prompts]
+        outputs = await asyncio.to_thread(self.llm.generate, inputs, params, use_tqdm=False)
+        completions = []
+        for output in outputs:
+            sample = output.outputs[0]
+            ids = [int(t) for t in sample.token_ids]
+            if sample.logprobs is None:
+                raise PolicyError("vLLM returned no log-probs; the engine must allow logprobs=0")
+            logprobs = [float(step[token].logprob) for step, token in zip(sample.logprobs, ids)]
+            completions.append(TokenCompletion(ids, logprobs))
+        return completions
+
+
+def build_colocated_llm(model_path: str, *, gpu_memory_utilization: float = 0.3, max_model_len: int | None = None,
+                        seed: int = 0, dtype: str = "auto", max_num_seqs: int = 256) -> Any:
+    """An ``LLM`` in this process sharing the trainer's GPU (TRL's colocate recipe).
+
+    ``model_path`` must be a local directory (the trainer's initial weights); later weights arrive
+    through :func:`sync_weights`. Keep ``gpu_memory_utilization`` low enough to leave room for the
+    training step.
+    """
+    vllm = require_vllm()
+    os.environ.setdefault("RANK", "0")
+    os.environ.setdefault("LOCAL_RANK", "0")
+    os.environ.setdefault("WORLD_SIZE", "1")
+    os.environ.setdefault("MASTER_ADDR", "127.0.0.1")
+    os.environ.setdefault("MASTER_PORT", "29533")
+    return vllm.LLM(
+        model=model_path, dtype=dtype, seed=seed, gpu_memory_utilization=gpu_memory_utilization,
+        max_model_len=max_model_len, max_num_seqs=max_num_seqs, distributed_executor_backend="external_launcher",
+        logprobs_mode="processed_logprobs", enable_prefix_caching=True,
+    )
+
+
+def vllm_weight_items(model: nn.Module) -> Iterator[tuple[str, torch.Tensor]]:
+    """``(name, tensor)`` pairs as vLLM's ``load_weights`` expects them.
+
+    A PEFT (LoRA) model is merged first and its names are mapped back to the base model's; the
+    adapters are unmerged again when the iteration ends. Tied weights appear once.
+    """
+    merge = getattr(model, "merge_adapter", None)
+    peft_prefix = getattr(model, "prefix", None)  # "lora_" on PEFT tuners
+    if merge is not None:
+        merge()
+    try:
+        for name, param in model.named_parameters(remove_duplicate=True):
+            if merge is not None:
+                if peft_prefix and peft_prefix in name:
+                    continue  # adapter weights: already merged into the base layers
+                if "original_module" in name:
+                    continue
+                name = name.removeprefix("base_model.model.").replace(".base_layer", "")
+                name = name.replace("modules_to_save.default.", "")
+            yield name, param.data
+    finally:
+        if merge is not None:
+            model.unmerge_adapter()
+
+
+def sync_weights(llm: Any, model: nn.Module) -> None:
+    """Load ``model``'s current weights into the colocated engine and drop its prefix cache."""
+    runner = llm.llm_engine.model_executor.driver_worker.model_runner.model
+    with torch.no_grad():
+        for name, tensor in vllm_weight_items(model):
+            runner.load_weights([(name, tensor)])
+    llm.reset_prefix_cache()
+
+
+class VLLMTrainer(Trainer):
+    """The native trainer with vLLM rollouts: ``VLLMTrainer(config, model, tokenizer, sim, profiles, llm=...)``."""
+
+    def __init__(self, *args: Any, llm: Any, max_context_tokens: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.llm = llm
+        self.max_context_tokens = max_context_tokens
+        self._synced_step: int | None = None
+
+    def rollout(self, step: int) -> list[Episode]:
+        if self._synced_step != self.step:  # weights changed since the engine last saw them
+            sync_weights(self.llm, self.model)
+            self._synced_step = self.step
+        settings = self.config.rollout
+        generator = VLLMTokenGenerator(self.llm, temperature=settings.temperature, top_p=settings.top_p,
+                                       seed=derive_seed(self.config.seed, "policy", step) % (2**31))
+        limits = TokenPolicySettings(max_new_tokens=settings.max_new_tokens, max_context_tokens=self.max_context_tokens)
+        policy = TokenPolicy(generator, self.tokenizer, limits, name=f"vllm:{self.config.policy}",
+                             end_of_turn_ids=generator.end_of_turn_ids(self.tokenizer))
+        rollout_config = RolloutConfig(preset=self.preset, think=settings.think, system_prompt=settings.system_prompt,
+                                       max_concurrent=settings.max_concurrent)
+        return asyncio.run(run_dialogues(self.sample_jobs(step), policy, self.simulator, rollout_config))
+
