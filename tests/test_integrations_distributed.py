@@ -53,3 +53,13 @@ def test_two_ranks_end_identical_after_uneven_updates(tmp_path, algo):
     assert (run / "checkpoints" / "step-000002").is_dir()
     assert not (run / "rank1" / "checkpoints").exists()  # only rank 0 writes checkpoints
     assert (run / "rank1" / "rollouts.jsonl").is_file()
+
+
+@pytest.mark.parametrize("flag", ["ACCELERATE_USE_FSDP", "ACCELERATE_USE_DEEPSPEED"])
+def test_sharded_accelerate_configs_are_refused_clearly(monkeypatch, flag):
+    from rlver.errors import ConfigError
+    from rlver.integrations.distributed import init_distributed
+
+    monkeypatch.setenv(flag, "true")
+    with pytest.raises(ConfigError, match="docs/scaling.md"):
+        init_distributed()

@@ -90,3 +90,13 @@ def test_parquet_without_pyarrow_is_a_clear_error(tmp_path, monkeypatch):
     assert export_verl(make_profiles(1), tmp_path / "auto", VerlExportSettings()).train.suffix == ".jsonl"
     with pytest.raises(ConfigError, match="pyarrow"):
         export_verl(make_profiles(1), tmp_path / "p", VerlExportSettings(data_format="parquet"))
+
+
+def test_reference_configs_in_the_repo_are_what_the_exporter_writes():
+    from pathlib import Path
+
+    from rlver.integrations.verl_export import example_configs
+
+    folder = Path(__file__).resolve().parents[1] / "configs" / "verl"
+    for name, text in example_configs().items():
+        assert (folder / name).read_text() == text, f"configs/verl/{name} is stale: regenerate it with example_configs()"

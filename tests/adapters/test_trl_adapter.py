@@ -10,6 +10,8 @@ import statistics
 
 import pytest
 
+if os.environ.get("RLVER_REQUIRE_ADAPTERS") == "1":
+    import trl  # noqa: F401  (scripts/test_adapters.sh: a missing engine is an error, not a skip)
 trl = pytest.importorskip("trl")
 datasets = pytest.importorskip("datasets")
 

@@ -6,12 +6,15 @@ Needs verl (scripts/test_adapters.sh builds a venv with it); skipped when verl i
 from __future__ import annotations
 
 import asyncio
+import os
 import json
 import math
 from dataclasses import replace
 
 import pytest
 
+if os.environ.get("RLVER_REQUIRE_ADAPTERS") == "1":
+    import verl  # noqa: F401  (scripts/test_adapters.sh: a missing engine is an error, not a skip)
 verl = pytest.importorskip("verl")
 pytest.importorskip("verl.experimental.agent_loop")
 
@@ -231,3 +234,16 @@ def test_row_without_profile_is_a_clear_error(tiny):
     with pytest.raises(ConfigError, match="rlver export verl"):
         asyncio.run(loop.run({}, raw_prompt=[]))
     assert json.loads(make_profiles(1)[0].model_dump_json())["id"] == "p0"
+
+
+def test_reference_configs_compose(monkeypatch):
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "configs" / "verl"
+    monkeypatch.setenv("RLVER_VERL_DIR", "/data/rlver")
+    for name, estimator in (("ppo", "gae"), ("grpo", "grpo")):
+        config = compose_config(folder, name)
+        assert config.algorithm.adv_estimator == estimator
+        assert config.data.train_files == "/data/rlver/train.parquet"
+        rollout = omega_conf_to_dataclass(config.actor_rollout_ref.rollout)
+        assert rollout.agent.agent_loop_config_path == "/data/rlver/agent_loop.yaml"

@@ -60,6 +60,11 @@ def init_distributed() -> tuple[int, int, torch.device]:
     """
     if not dist.is_available():
         raise ConfigError("torch.distributed is not available in this torch build")
+    for flag, name in (("ACCELERATE_USE_FSDP", "FSDP"), ("ACCELERATE_USE_DEEPSPEED", "DeepSpeed")):
+        if os.environ.get(flag, "").lower() in ("1", "true"):
+            raise ConfigError(f"the native trainer runs data-parallel replicas only; an accelerate {name} config "
+                              "is not supported yet (use a MULTI_GPU config, or verl for sharded training; "
+                              "see docs/scaling.md)")
     use_cuda = torch.cuda.is_available()
     if use_cuda:
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
