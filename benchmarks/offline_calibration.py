@@ -1,8 +1,9 @@
 """Calibration of the offline Sentient Agent: reference policies through the real dialogue loop.
 
 Runs ``reference:random`` and ``reference:oracle`` on the built-in test profiles (falls back to the
-offline package's 24 sample profiles if the built-in set is missing) under every preset, prints a
-table and writes ``benchmarks/results/offline_calibration.json``.
+offline package's 24 sample profiles if the built-in set is missing) under every preset, then a
+policy that uses one strategy every turn (what a policy that ignores the person's cues can reach),
+prints tables and writes ``benchmarks/results/offline_calibration.json``.
 
     .venv/bin/python benchmarks/offline_calibration.py [--seeds 2] [--profiles builtin|sample]
 """
@@ -11,17 +12,19 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import hashlib
 import json
 import os
+import random
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
-from rlver.policy.reference import ReferencePolicy
+from rlver.policy.reference import ReferencePolicy, compose_reply
 from rlver.profiles.schema import Profile
 from rlver.rollout import DialogueJob, RolloutConfig, run_dialogues
-from rlver.simulator.offline import OfflineSentientAgent
+from rlver.simulator.offline import SUPPORT_STRATEGIES, OfflineSentientAgent, Strategy
 from rlver.simulator.offline.samples import sample_profiles
 from rlver.simulator.presets import PRESETS
 
@@ -37,6 +40,47 @@ def load_profiles(source: str) -> tuple[str, list[Profile]]:
         except ImportError:
             pass
     return "offline samples", sample_profiles()
+
+
+class ConstantPolicy:
+    """Always the same support strategy (fresh wording each turn): how far one strategy alone gets."""
+
+    token_exact = False
+
+    def __init__(self, strategy: Strategy) -> None:
+        self.strategy = strategy
+        self.name = f"constant:{strategy.value}"
+
+    async def generate(self, requests) -> list[str]:
+        out = []
+        for request in requests:
+            earlier = {m.content for m in request.messages if m.role == "assistant"}
+            turn = len(earlier) + 1
+            rng = random.Random(
+                int.from_bytes(hashlib.sha256(f"{request.key}/{turn}".encode()).digest()[:8], "big")
+            )
+            topic = request.profile.topic if request.profile else None
+            reply = compose_reply(self.strategy, topic=topic, name=None, last_user_message="", rng=rng)
+            for _ in range(10):  # bounded: avoid repeating an earlier reply word for word
+                if reply not in earlier:
+                    break
+                reply = compose_reply(self.strategy, topic=topic, name=None, last_user_message="", rng=rng)
+            out.append(reply)
+        return out
+
+
+async def constant_strategies(profiles: list[Profile]) -> list[dict]:
+    agent = OfflineSentientAgent()
+    rows = []
+    for preset in ("sage", "rlver"):
+        for strategy in SUPPORT_STRATEGIES:
+            jobs = [DialogueJob(p, seed=0) for p in profiles]
+            config = RolloutConfig(preset=PRESETS[preset])
+            episodes = await run_dialogues(jobs, ConstantPolicy(strategy), agent, config)
+            score = round(statistics.mean(e.final_emotion for e in episodes), 1)
+            rows.append({"preset": preset, "strategy": strategy.value, "score_mean": score})
+            print(f"| {preset:<6} | always {strategy.value:<20} | {score:>6.1f} |", flush=True)
+    return rows
 
 
 async def calibrate(profiles: list[Profile], seeds: int) -> list[dict]:
@@ -95,7 +139,17 @@ def main() -> None:
     print("| preset     | policy           |    n |  score | succ | fail | turns |")
     print("|------------|------------------|------|--------|------|------|-------|")
     rows = asyncio.run(calibrate(profiles, args.seeds))
-    write_json(RESULTS, {"profiles": source, "n_profiles": len(profiles), "seeds": args.seeds, "rows": rows})
+    print("\n| preset | one strategy every turn     |  score |")
+    print("|--------|-----------------------------|--------|")
+    constant = asyncio.run(constant_strategies(profiles))
+    payload = {
+        "profiles": source,
+        "n_profiles": len(profiles),
+        "seeds": args.seeds,
+        "rows": rows,
+        "constant": constant,
+    }
+    write_json(RESULTS, payload)
     print(f"wrote {RESULTS}")
 
 
