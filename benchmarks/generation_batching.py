@@ -91,8 +91,11 @@ def main() -> None:
     parser.add_argument("--max-new-tokens", type=int, default=32)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--size", default="small", choices=["tiny", "small", "medium"])
+    parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     tokenizer = train_tokenizer(corpus(), vocab_size=4096)
     model = build_tiny_model(tokenizer, size=args.size, seed=0)
