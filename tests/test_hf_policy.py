@@ -329,6 +329,20 @@ async def test_kv_cache_ignores_changed_traces_and_stays_bounded(model, tokenize
     assert spy.calls[-1]["past"]
 
 
+async def test_sample_raw_prompts_matches_generate(model, tokenizer):
+    settings = GenerationSettings(temperature=0.0, max_new_tokens=5)
+    requests = requests_for(OPENINGS)
+    await HFPolicy(model, tokenizer, settings).generate(requests)
+    prompts = [render_ids(tokenizer, r.messages, generation_prompt=True) for r in requests]
+    replies = HFPolicy(model, tokenizer, settings).sample(prompts, budgets=[5, 5, 2])
+    for request, prompt, reply, budget in zip(requests, prompts, replies, [5, 5, 2]):
+        sampled = [t for t, m in zip(request.trace.ids, request.trace.mask) if m]
+        assert reply.ids == sampled[:budget] and len(reply.logprobs) == len(reply.ids)
+        assert reply.prefix is None
+    with pytest.raises(PolicyError, match="budget"):
+        HFPolicy(model, tokenizer, settings).sample(prompts, budgets=[1])
+
+
 async def test_seeded_sampling_is_reproducible(tokenizer):
     async def run(seed: int) -> list[list[int]]:
         model = build_tiny_model(tokenizer, seed=0)

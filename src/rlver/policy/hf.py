@@ -31,7 +31,7 @@ from rlver.models.kv_cache import PrefixCache, batch_past, row_prefix, supports_
 from rlver.policy.base import PolicyRequest
 from rlver.policy.think import THINK_CLOSE, THINK_OPEN
 
-__all__ = ["GenerationSettings", "GenerationStats", "HFPolicy", "render_ids", "turn_delta_ids"]
+__all__ = ["GenerationSettings", "GenerationStats", "HFPolicy", "SampledReply", "render_ids", "turn_delta_ids"]
 
 _PLACEHOLDER = "x"
 """Content of earlier turns when rendering a delta: only the new user message's text matters."""
@@ -162,9 +162,13 @@ class GenerationStats:
 
 
 @dataclass
-class _Sampled:
+class SampledReply:
+    """One sampled reply: ids exactly as sampled, cut after the first end-of-turn id."""
+
     ids: list[int]
+    """Sampled ids, the end-of-turn id included when the model sampled it."""
     logprobs: list[float]
+    """log_softmax(logits / T) of each sampled id."""
     ended: bool
     """True if the model sampled an end-of-turn token (it is the last id)."""
     prefix: tuple[torch.Tensor, torch.Tensor] | None = None
@@ -265,7 +269,7 @@ class HFPolicy:
             self.kv_cache.lookup(r.key, r.trace.ids) if reuse and r.trace is not None else None for r in requests
         ]
         start = time.perf_counter()
-        sampled = await asyncio.to_thread(self._generate_sync, prompts, budgets, pasts)
+        sampled = await asyncio.to_thread(self._generate_sync, prompts, budgets, pasts, reuse)
         self.stats.seconds += time.perf_counter() - start
         self.stats.calls += 1
         self.stats.replies += len(sampled)
@@ -284,12 +288,29 @@ class HFPolicy:
         self.kv_cache.evict(max(self.settings.batch_size, len(requests)))
         return texts
 
-    def _generate_sync(self, prompts: list[list[int]], budgets: list[int], pasts: list) -> list[_Sampled]:
+    def sample(self, prompts: Sequence[Sequence[int]], budgets: Sequence[int] | None = None) -> list[SampledReply]:
+        """Blocking: one reply per raw prompt (token ids), sampled exactly as ``generate`` does.
+
+        For adapters that keep their own traces (verl/TRL integrations): no trace, no KV cache.
+        ``budgets`` = most new tokens per prompt (default ``max_new_tokens``).
+        """
+        lists = [list(p) for p in prompts]
+        if budgets is None:
+            budgets = [self.settings.max_new_tokens] * len(lists)
+        if len(budgets) != len(lists) or any(b < 1 for b in budgets):
+            raise PolicyError("sample() needs one budget >= 1 per prompt")
+        if not lists:
+            return []
+        return self._generate_sync(lists, list(budgets), [None] * len(lists))
+
+    def _generate_sync(
+        self, prompts: list[list[int]], budgets: list[int], pasts: list, keep_prefix: bool = False
+    ) -> list[SampledReply]:
         device = self.model.device
         rng_devices = [device.index if device.index is not None else 0] if device.type == "cuda" else []
         # Shortest prompts together: less left padding per chunk.
         order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
-        results: dict[int, _Sampled] = {}
+        results: dict[int, SampledReply] = {}
         with self._lock:
             call, self._calls = self._calls, self._calls + 1
             was_training = self.model.training
@@ -302,7 +323,8 @@ class HFPolicy:
                     for start in range(0, len(order), size):
                         chunk = order[start : start + size]
                         outs = self._generate_chunk(
-                            [prompts[i] for i in chunk], [budgets[i] for i in chunk], [pasts[i] for i in chunk]
+                            [prompts[i] for i in chunk], [budgets[i] for i in chunk], [pasts[i] for i in chunk],
+                            keep_prefix,
                         )
                         results.update(zip(chunk, outs))
             except (RuntimeError, ValueError) as exc:
@@ -311,7 +333,9 @@ class HFPolicy:
                 self.model.train(was_training)
         return [results[i] for i in range(len(prompts))]
 
-    def _generate_chunk(self, prompts: list[list[int]], budgets: list[int], pasts: list) -> list[_Sampled]:
+    def _generate_chunk(
+        self, prompts: list[list[int]], budgets: list[int], pasts: list, keep_prefix: bool
+    ) -> list[SampledReply]:
         device = self.model.device
         # Row layout: [pad | cached prefix | pad | new tokens]; the cache covers the first two parts.
         cached = [p.length if p is not None else 0 for p in pasts]
@@ -356,7 +380,7 @@ class HFPolicy:
         new_ids = out.sequences[:, width:]  # (B, N)
         logprobs = recorder.finish(new_ids[:, -1])  # (B, N)
         new_ids, logprobs = new_ids.tolist(), logprobs.tolist()
-        keep_cache = self.settings.reuse_kv_cache and supports_prefix_cache(out.past_key_values)
+        keep_cache = keep_prefix and supports_prefix_cache(out.past_key_values)
         results = []
         for row, budget in enumerate(budgets):
             ids = new_ids[row][:budget]
@@ -370,7 +394,9 @@ class HFPolicy:
                     torch.arange(width - len(news[row]), width + len(ids) - 1),
                 ])
                 prefix = row_prefix(out.past_key_values, row, positions)
-            results.append(_Sampled(ids=ids, logprobs=logprobs[row][: len(ids)], ended=stop is not None, prefix=prefix))
+            results.append(
+                SampledReply(ids=ids, logprobs=logprobs[row][: len(ids)], ended=stop is not None, prefix=prefix)
+            )
         return results
 
 
