@@ -72,8 +72,9 @@ class Embedder:
         self._model = None
         self._tokenizer = None
         self._vocab: frozenset[str] | None = None
-        self._pending: dict[str, asyncio.Future[np.ndarray]] = {}
-        self._flush_scheduled = False
+        # Texts waiting for the next shared forward pass, per event loop.
+        self._pending: dict[asyncio.AbstractEventLoop, dict[str, asyncio.Future[np.ndarray]]] = {}
+        self._scheduled: set[asyncio.AbstractEventLoop] = set()
         self.forward_calls = 0
         """Number of model forward passes so far (for benchmarks)."""
 
@@ -108,13 +109,15 @@ class Embedder:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """Unit vectors, one row per text. ``# (N, 384)`` float32."""
         with self._lock:
-            missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
+            found = {t: self._cache[t] for t in texts if t in self._cache}
+            for t in found:
+                self._cache.move_to_end(t)
+            missing = [t for t in dict.fromkeys(texts) if t not in found]
             if missing:
                 for text, vector in zip(missing, self._compute(missing)):
+                    found[text] = vector
                     self._remember(text, vector)
-            rows = [self._cache[t] for t in texts]
-            for t in texts:
-                self._cache.move_to_end(t)
+            rows = [found[t] for t in texts]
         if not rows:
             return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
         return np.stack(rows)
@@ -128,29 +131,32 @@ class Embedder:
         """Like :meth:`embed`, but texts requested by concurrent coroutines share one forward pass.
 
         The rollout loop runs every live dialogue's simulator step in one ``asyncio.gather``; each
-        step registers its sentences here and the first flush embeds all of them together.
+        step registers its missing sentences here, and one flush (scheduled on the running loop)
+        embeds all of them together.
         """
         loop = asyncio.get_running_loop()
         with self._lock:
+            pending = self._pending.setdefault(loop, {})
             for text in dict.fromkeys(texts):
-                if text not in self._cache and text not in self._pending:
-                    self._pending[text] = loop.create_future()
-            waits = [self._pending[t] for t in dict.fromkeys(texts) if t in self._pending]
-            if waits and not self._flush_scheduled:
-                self._flush_scheduled = True
-                loop.call_soon(self._flush)
+                if text not in self._cache and text not in pending:
+                    pending[text] = loop.create_future()
+            waits = [pending[t] for t in dict.fromkeys(texts) if t in pending]
+            if waits and loop not in self._scheduled:
+                self._scheduled.add(loop)
+                loop.call_soon(self._flush, loop)
         if waits:
-            await asyncio.gather(*waits)
+            # shield: a cancelled dialogue must not cancel a future that other dialogues share
+            await asyncio.gather(*(asyncio.shield(w) for w in waits))
         return self.embed(texts)
 
-    def _flush(self) -> None:
+    def _flush(self, loop: asyncio.AbstractEventLoop) -> None:
         with self._lock:
-            pending, self._pending = self._pending, {}
-            self._flush_scheduled = False
+            pending = self._pending.pop(loop, {})
+            self._scheduled.discard(loop)
         texts = list(pending)
         try:
             vectors = self.embed(texts)
-        except SimulatorError as exc:
+        except (SimulatorError, RuntimeError, ValueError, OSError) as exc:  # every waiter gets the failure
             for future in pending.values():
                 if not future.done():
                     future.set_exception(exc)
