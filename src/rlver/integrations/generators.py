@@ -12,7 +12,6 @@ verl's server manager and vLLM generators live in ``verl_agent_loop`` and ``vllm
 from __future__ import annotations
 
 import asyncio
-import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
@@ -93,12 +92,9 @@ class HFTokenGenerator(BatchingGenerator):
 
     async def _sample(self, prompts: list[list[int]], samplings: list[TokenSampling]) -> list[TokenCompletion]:
         budgets = [s.max_new_tokens for s in samplings]
-        # HFPolicy's sampler: the very code path of the native trainer (seeded per call, log-probs
-        # of the sampled tokens under the sampling temperature, ids cut after end-of-turn). It is
-        # private; newer versions also take per-prompt KV-cache prefixes (None = none).
-        sampler = self.policy._generate_sync
-        extra = ([None] * len(prompts),) if len(inspect.signature(sampler).parameters) > 2 else ()
-        sampled = await asyncio.to_thread(sampler, prompts, budgets, *extra)
+        # HFPolicy's own sampler, the very code path of the native trainer: seeded per call,
+        # log-probs of the sampled tokens under the sampling temperature, ids cut after end-of-turn.
+        sampled = await asyncio.to_thread(self.policy.sample, prompts, budgets)
         return [TokenCompletion(list(s.ids), list(s.logprobs)) for s in sampled]
 
     @property
