@@ -22,9 +22,10 @@ import time
 from pathlib import Path
 
 from rlver.policy.reference import ReferencePolicy, compose_reply
-from rlver.profiles.schema import Profile
+from rlver.profiles.schema import HiddenNeed, Profile
 from rlver.rollout import DialogueJob, RolloutConfig, run_dialogues
-from rlver.simulator.offline import SUPPORT_STRATEGIES, OfflineSentientAgent, Strategy
+from rlver.simulator.offline import BEST_STRATEGY, SUPPORT_STRATEGIES, OfflineSentientAgent, Strategy
+from rlver.simulator.offline.cues import CUES
 from rlver.simulator.offline.samples import sample_profiles
 from rlver.simulator.presets import PRESETS
 
@@ -67,6 +68,61 @@ class ConstantPolicy:
                 reply = compose_reply(self.strategy, topic=topic, name=None, last_user_message="", rng=rng)
             out.append(reply)
         return out
+
+
+class CueReader:
+    """Reads only the conversation: spots the person's need from the cue sentences in their
+    messages (as a policy trained against this simulator could learn to) and answers it with the
+    need's best strategy; before any cue is recognised it reflects feelings. An upper bound on what
+    the cues alone let a policy reach, without the profile."""
+
+    token_exact = False
+    name = "cue-reader"
+
+    def __init__(self) -> None:
+        self.cue_to_need = {
+            cue: need for need, levels in CUES.items() for cues in levels.values() for cue in cues
+        }
+
+    def read_need(self, messages) -> HiddenNeed | None:
+        votes: dict[HiddenNeed, int] = {}
+        for message in messages:
+            if message.role == "user":
+                for cue, need in self.cue_to_need.items():
+                    if cue in message.content:
+                        votes[need] = votes.get(need, 0) + 1
+        return max(votes, key=lambda n: (votes[n], n.value)) if votes else None
+
+    async def generate(self, requests) -> list[str]:
+        out = []
+        for request in requests:
+            need = self.read_need(request.messages)
+            strategy = BEST_STRATEGY[need] if need is not None else Strategy.REFLECT_FEELINGS
+            earlier = {m.content for m in request.messages if m.role == "assistant"}
+            rng = random.Random(
+                int.from_bytes(hashlib.sha256(f"{request.key}/{len(earlier)}".encode()).digest()[:8], "big")
+            )
+            topic = request.profile.topic if request.profile else None
+            reply = compose_reply(strategy, topic=topic, name=None, last_user_message="", rng=rng)
+            for _ in range(10):  # bounded: avoid repeating an earlier reply word for word
+                if reply not in earlier:
+                    break
+                reply = compose_reply(strategy, topic=topic, name=None, last_user_message="", rng=rng)
+            out.append(reply)
+        return out
+
+
+async def cue_reader(profiles: list[Profile]) -> list[dict]:
+    agent = OfflineSentientAgent()
+    rows = []
+    for preset in PRESETS.values():
+        episodes = await run_dialogues(
+            [DialogueJob(p, seed=0) for p in profiles], CueReader(), agent, RolloutConfig(preset=preset)
+        )
+        score = round(statistics.mean(e.final_emotion for e in episodes), 1)
+        rows.append({"preset": preset.name, "policy": "cue-reader", "score_mean": score})
+        print(f"| {preset.name:<10} | cue-reader (no profile) | {score:>6.1f} |", flush=True)
+    return rows
 
 
 async def constant_strategies(profiles: list[Profile]) -> list[dict]:
@@ -142,12 +198,15 @@ def main() -> None:
     print("\n| preset | one strategy every turn     |  score |")
     print("|--------|-----------------------------|--------|")
     constant = asyncio.run(constant_strategies(profiles))
+    print()
+    cues = asyncio.run(cue_reader(profiles))
     payload = {
         "profiles": source,
         "n_profiles": len(profiles),
         "seeds": args.seeds,
         "rows": rows,
         "constant": constant,
+        "cue_reader": cues,
     }
     write_json(RESULTS, payload)
     print(f"wrote {RESULTS}")
