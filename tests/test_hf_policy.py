@@ -343,6 +343,14 @@ async def test_sample_raw_prompts_matches_generate(model, tokenizer):
         HFPolicy(model, tokenizer, settings).sample(prompts, budgets=[1])
 
 
+async def test_tiny_top_p_samples_the_greedy_reply(model, tokenizer):
+    greedy = await HFPolicy(model, tokenizer, GenerationSettings(temperature=0.0, max_new_tokens=6)).generate(
+        requests_for(OPENINGS)
+    )
+    nucleus = HFPolicy(model, tokenizer, GenerationSettings(temperature=1.5, top_p=1e-6, max_new_tokens=6, seed=3))
+    assert await nucleus.generate(requests_for(OPENINGS)) == greedy
+
+
 async def test_seeded_sampling_is_reproducible(tokenizer):
     async def run(seed: int) -> list[list[int]]:
         model = build_tiny_model(tokenizer, seed=0)

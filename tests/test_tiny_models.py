@@ -16,6 +16,7 @@ from rlver.models import (
     tiny_test_setup,
     train_tokenizer,
 )
+from rlver.models.sampling import TokenSampler, nucleus_filter
 
 
 @pytest.fixture(scope="module")
@@ -143,3 +144,39 @@ def test_load_pretrained_refuses_hub_ids_and_pickles(tmp_path):
     with pytest.raises(ConfigError, match="dtype"):
         resolve_dtype("int3", torch.device("cpu"))
     assert resolve_dtype(None, torch.device("cpu")) == torch.float32
+
+
+# -- sampling (rlver.models.sampling) --------------------------------------------------------------
+
+
+def test_nucleus_filter_keeps_the_smallest_prefix_reaching_top_p():
+    logits = torch.log(torch.tensor([[0.15, 0.5, 0.05, 0.3]]))
+    kept = torch.isfinite(nucleus_filter(logits, 0.7))
+    assert kept.tolist() == [[False, True, False, True]]
+    assert torch.isfinite(nucleus_filter(logits, 0.5)).tolist() == [[False, True, False, False]]
+    assert torch.equal(nucleus_filter(logits, 1.0), logits)
+
+
+def test_gumbel_max_sampling_matches_softmax_frequencies():
+    logits = torch.tensor([2.0, 1.0, 0.0, -1.0, 0.5])
+    temperature, draws = 0.7, 20000
+    sampler = TokenSampler(temperature, generator=torch.Generator().manual_seed(0))
+    scores = logits.repeat(draws, 1)  # (N, V): one independent draw per row
+    picks = sampler(torch.zeros((draws, 1), dtype=torch.long), scores).argmax(-1)  # (N,)
+    frequencies = torch.bincount(picks, minlength=5).float() / draws
+    assert torch.allclose(frequencies, torch.softmax(logits / temperature, -1), atol=0.015)
+
+
+def test_token_sampler_records_logprobs_and_is_seeded():
+    logits = torch.randn(3, 7, generator=torch.Generator().manual_seed(1))
+
+    def draw(seed: int) -> tuple[torch.Tensor, torch.Tensor]:
+        sampler = TokenSampler(0.9, generator=torch.Generator().manual_seed(seed))
+        token = sampler(torch.zeros((3, 1), dtype=torch.long), logits).argmax(-1)
+        return token, sampler.finish(token)
+
+    token, logprobs = draw(5)
+    assert torch.equal(token, draw(5)[0])
+    assert torch.allclose(logprobs[:, 0], torch.log_softmax(logits / 0.9, -1).gather(-1, token[:, None])[:, 0])
+    greedy = TokenSampler(0.0)
+    assert torch.equal(greedy(torch.zeros((3, 1), dtype=torch.long), logits), logits)

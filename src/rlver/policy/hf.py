@@ -19,7 +19,6 @@ from pathlib import Path
 import torch
 from transformers import (
     GenerationConfig,
-    LogitsProcessor,
     LogitsProcessorList,
     PreTrainedModel,
     PreTrainedTokenizerBase,
@@ -28,6 +27,7 @@ from transformers import (
 from rlver.errors import ConfigError, PolicyError
 from rlver.llm.types import Message
 from rlver.models.kv_cache import PrefixCache, batch_past, row_prefix, supports_prefix_cache
+from rlver.models.sampling import TokenSampler
 from rlver.policy.base import PolicyRequest
 from rlver.policy.think import THINK_CLOSE, THINK_OPEN
 
@@ -51,8 +51,9 @@ class GenerationSettings:
     """Longest trace allowed (``None`` = the model's ``max_position_embeddings``). A turn's sampling
     budget shrinks so the trace never exceeds it; a dialogue with no room left raises PolicyError."""
     seed: int | None = 0
-    """Call ``k`` of a policy seeds torch with ``seed + k`` (global RNG state is restored afterwards),
-    so a seeded rollout is reproducible on one device. ``None`` = unseeded."""
+    """Call ``k`` of a policy samples from a ``torch.Generator`` seeded with ``seed + k`` (the global
+    RNG is never touched), so a seeded rollout is reproducible on one device. ``None`` = draw from
+    torch's global RNG."""
     batch_size: int = 64
     """Most sequences in one ``model.generate`` call; larger requests are split into chunks."""
     reuse_kv_cache: bool = True
@@ -115,34 +116,6 @@ def turn_delta_ids(
         raise PolicyError("the chat template closes an assistant turn differently once a user message "
                           "follows; token-exact multi-turn traces cannot be extended with it")
     return delta
-
-
-class _SampledLogProbs(LogitsProcessor):
-    """Records log_softmax(logits / T) of each sampled token, holding one (B, V) step at a time.
-
-    ``generate`` runs custom processors before its temperature/top-p warpers, so ``scores`` are the
-    model's raw logits here. Step k's token only appears in ``input_ids`` at step k + 1, hence the
-    one-step lag and :meth:`finish`.
-    """
-
-    def __init__(self, temperature: float) -> None:
-        self.temperature = temperature
-        self.steps: list[torch.Tensor] = []  # each (B,)
-        self._pending: torch.Tensor | None = None  # (B, V)
-
-    def _take(self, tokens: torch.Tensor) -> None:
-        if self._pending is not None:
-            self.steps.append(self._pending.gather(-1, tokens.unsqueeze(-1)).squeeze(-1))  # (B,)
-
-    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
-        self._take(input_ids[:, -1])
-        self._pending = torch.log_softmax(scores.float() / self.temperature, dim=-1)  # (B, V) log pi_T(.|s)
-        return scores
-
-    def finish(self, last_tokens: torch.Tensor) -> torch.Tensor:
-        self._take(last_tokens)
-        self._pending = None
-        return torch.stack(self.steps, dim=1)  # (B, N)
 
 
 @dataclass
@@ -306,8 +279,6 @@ class HFPolicy:
     def _generate_sync(
         self, prompts: list[list[int]], budgets: list[int], pasts: list, keep_prefix: bool = False
     ) -> list[SampledReply]:
-        device = self.model.device
-        rng_devices = [device.index if device.index is not None else 0] if device.type == "cuda" else []
         # Shortest prompts together: less left padding per chunk.
         order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
         results: dict[int, SampledReply] = {}
@@ -316,15 +287,16 @@ class HFPolicy:
             was_training = self.model.training
             self.model.eval()
             try:
-                with torch.random.fork_rng(devices=rng_devices), torch.inference_mode():
-                    if self.settings.seed is not None:
-                        torch.manual_seed(self.settings.seed + call)
+                generator = None
+                if self.settings.seed is not None:
+                    generator = torch.Generator(device=self.model.device).manual_seed(self.settings.seed + call)
+                with torch.inference_mode():
                     size = self.settings.batch_size
                     for start in range(0, len(order), size):
                         chunk = order[start : start + size]
                         outs = self._generate_chunk(
                             [prompts[i] for i in chunk], [budgets[i] for i in chunk], [pasts[i] for i in chunk],
-                            keep_prefix,
+                            keep_prefix, generator,
                         )
                         results.update(zip(chunk, outs))
             except (RuntimeError, ValueError) as exc:
@@ -334,7 +306,12 @@ class HFPolicy:
         return [results[i] for i in range(len(prompts))]
 
     def _generate_chunk(
-        self, prompts: list[list[int]], budgets: list[int], pasts: list, keep_prefix: bool
+        self,
+        prompts: list[list[int]],
+        budgets: list[int],
+        pasts: list,
+        keep_prefix: bool,
+        generator: torch.Generator | None,
     ) -> list[SampledReply]:
         device = self.model.device
         # Row layout: [pad | cached prefix | pad | new tokens]; the cache covers the first two parts.
@@ -351,17 +328,13 @@ class HFPolicy:
             attention_mask[row, width - len(new) :] = 1
         extra = {"past_key_values": batch_past(pasts, past_width)} if past_width else {}
         settings = self.settings
-        recorder = _SampledLogProbs(1.0 if settings.greedy else settings.temperature)
+        sampler = TokenSampler(settings.temperature, settings.top_p, generator)
         config = GenerationConfig(
             max_new_tokens=max(budgets),
-            do_sample=not settings.greedy,
-            temperature=1.0 if settings.greedy else settings.temperature,
-            top_p=settings.top_p,
+            # Greedy decoding over Gumbel-perturbed logits = exact sampling (see models/sampling.py).
+            do_sample=False,
             # Neutralise knobs a checkpoint's generation_config.json may set: they would change the
             # sampling distribution away from the one the log-probs describe.
-            top_k=0,
-            min_p=0.0,
-            typical_p=1.0,
             repetition_penalty=1.0,
             no_repeat_ngram_size=0,
             num_beams=1,
@@ -374,11 +347,11 @@ class HFPolicy:
             input_ids=input_ids.to(device),
             attention_mask=attention_mask.to(device),
             generation_config=config,
-            logits_processor=LogitsProcessorList([recorder]),
+            logits_processor=LogitsProcessorList([sampler]),
             **extra,
         )
         new_ids = out.sequences[:, width:]  # (B, N)
-        logprobs = recorder.finish(new_ids[:, -1])  # (B, N)
+        logprobs = sampler.finish(new_ids[:, -1])  # (B, N)
         new_ids, logprobs = new_ids.tolist(), logprobs.tolist()
         keep_cache = keep_prefix and supports_prefix_cache(out.past_key_values)
         results = []
