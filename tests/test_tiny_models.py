@@ -180,3 +180,18 @@ def test_token_sampler_records_logprobs_and_is_seeded():
     assert torch.allclose(logprobs[:, 0], torch.log_softmax(logits / 0.9, -1).gather(-1, token[:, None])[:, 0])
     greedy = TokenSampler(0.0)
     assert torch.equal(greedy(torch.zeros((3, 1), dtype=torch.long), logits), logits)
+
+
+def test_public_api_is_guarded():
+    import rlver.models
+    import rlver.policy.hf
+
+    assert sorted(rlver.models.__all__) == [
+        "CHATML_TEMPLATE", "MODEL_SHAPES", "PrefixCache", "SAMPLE_TEXTS", "TinyModelShape", "TokenSampler",
+        "build_tiny_model", "load_pretrained", "resolve_device", "resolve_dtype", "tiny_test_setup", "train_tokenizer",
+    ]
+    assert sorted(rlver.policy.hf.__all__) == [
+        "GenerationSettings", "GenerationStats", "HFPolicy", "SampledReply", "render_ids", "turn_delta_ids",
+    ]
+    for module in (rlver.models, rlver.policy.hf):
+        assert all(hasattr(module, name) for name in module.__all__)
