@@ -135,11 +135,11 @@ def test_completions_are_cut_after_end_of_turn_and_within_budget(tiny):
     _, tokenizer = tiny
     eos = tokenizer.eos_token_id
     word = tokenizer.encode("hello", add_special_tokens=False)
-    policy, request, _ = one_request(tokenizer, Scripted(word[:1] + [eos] + word, [-0.5] * (len(word) + 2)))
+    _, request, _ = one_request(tokenizer, Scripted(word[:1] + [eos] + word, [-0.5] * (len(word) + 2)))
     assert request.trace.ids[-2:] == [word[0], eos] and request.trace.mask[-2:] == [1, 1]
     assert request.trace.logprobs[-2:] == [-0.5, -0.5]
     generator = Scripted(word * 10)
-    policy, request, _ = one_request(tokenizer, generator)
+    _, request, _ = one_request(tokenizer, generator)
     assert generator.calls[0][1].max_new_tokens == 4 and eos in generator.calls[0][1].stop_token_ids
     assert request.trace.mask[-5:] == [1, 1, 1, 1, 0] and request.trace.ids[-1] == eos  # cut: eos unsampled
     assert request.trace.logprobs[-5:] == [0.0] * 5  # a generator without log-probs
@@ -152,7 +152,7 @@ def test_budgets_shrink_and_then_fail_loudly(tiny):
     with pytest.raises(PolicyError, match="max_prompt_tokens"):
         one_request(tokenizer, Scripted([1]), TokenPolicySettings(max_prompt_tokens=3))
     generator = Scripted([5] * 10)
-    policy, request, _ = one_request(tokenizer, generator, TokenPolicySettings(max_new_tokens=8, max_response_tokens=3))
+    policy, _, _ = one_request(tokenizer, generator, TokenPolicySettings(max_new_tokens=8, max_response_tokens=3))
     assert generator.calls[0][1].max_new_tokens == 2  # one position kept for the eos of a cut reply
     assert policy.first_prompt_length("d") == len(generator.calls[0][0])
     with pytest.raises(ConfigError):

@@ -17,8 +17,14 @@ import torch.distributed as dist
 
 from rlver.integrations.distributed import DistributedTrainer, init_distributed
 from rlver.models.tiny import tiny_test_setup
-from rlver.rl.config import (CheckpointSettings, LoggingSettings, LossSettings, OptimSettings, RolloutSettings,
-                             TrainConfig)
+from rlver.rl.config import (
+    CheckpointSettings,
+    LoggingSettings,
+    LossSettings,
+    OptimSettings,
+    RolloutSettings,
+    TrainConfig,
+)
 from tests.adapters._support import PRESET, LetterAgent, make_profiles
 
 

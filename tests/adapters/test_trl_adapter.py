@@ -11,17 +11,17 @@ import statistics
 import pytest
 
 if os.environ.get("RLVER_REQUIRE_ADAPTERS") == "1":
-    import trl  # noqa: F401  (scripts/test_adapters.sh: a missing engine is an error, not a skip)
+    import trl
 trl = pytest.importorskip("trl")
 datasets = pytest.importorskip("datasets")
 
-import torch  # noqa: E402
-from trl import GRPOConfig, GRPOTrainer  # noqa: E402
+import torch
+from trl import GRPOConfig, GRPOTrainer
 
-from rlver.integrations.dialogue import EpisodeSettings  # noqa: E402
-from rlver.integrations.trl_rollout import RlverRolloutFunc, emotion_reward_func, trl_dataset_rows  # noqa: E402
-from rlver.models.tiny import tiny_test_setup  # noqa: E402
-from tests.adapters._support import PRESET, LetterAgent, make_profiles  # noqa: E402
+from rlver.integrations.dialogue import EpisodeSettings
+from rlver.integrations.trl_rollout import RlverRolloutFunc, emotion_reward_func, trl_dataset_rows
+from rlver.models.tiny import tiny_test_setup
+from tests.adapters._support import PRESET, LetterAgent, make_profiles
 
 os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
 

@@ -6,35 +6,35 @@ Needs verl (scripts/test_adapters.sh builds a venv with it); skipped when verl i
 from __future__ import annotations
 
 import asyncio
-import os
 import json
 import math
+import os
 from dataclasses import replace
 
 import pytest
 
 if os.environ.get("RLVER_REQUIRE_ADAPTERS") == "1":
-    import verl  # noqa: F401  (scripts/test_adapters.sh: a missing engine is an error, not a skip)
+    import verl
 verl = pytest.importorskip("verl")
 pytest.importorskip("verl.experimental.agent_loop")
 
-import torch  # noqa: E402
-from hydra import compose, initialize_config_dir  # noqa: E402
-from verl.experimental.agent_loop.agent_loop import AgentLoopWorker, DictConfigWrap  # noqa: E402
-from verl.protocol import DataProto  # noqa: E402
-from verl.utils.config import omega_conf_to_dataclass  # noqa: E402
-from verl.utils.dataset.rl_dataset import RLHFDataset, collate_fn  # noqa: E402
-from verl.workers.rollout.replica import TokenOutput  # noqa: E402
+import torch
+from hydra import compose, initialize_config_dir
+from verl.experimental.agent_loop.agent_loop import AgentLoopWorker, DictConfigWrap
+from verl.protocol import DataProto
+from verl.utils.config import omega_conf_to_dataclass
+from verl.utils.dataset.rl_dataset import RLHFDataset, collate_fn
+from verl.workers.rollout.replica import TokenOutput
 
-from rlver.errors import RlverError, SimulatorError  # noqa: E402
-from rlver.integrations.dialogue import EpisodeSettings, episode_to_sample  # noqa: E402
-from rlver.integrations.generators import HFTokenGenerator  # noqa: E402
-from rlver.integrations.trl_rollout import RlverRolloutFunc, trl_dataset_rows  # noqa: E402
-from rlver.integrations.verl_agent_loop import RlverSentientAgentLoop, profile_from_row  # noqa: E402
-from rlver.integrations.verl_export import VerlExportSettings, export_verl  # noqa: E402
-from rlver.models.tiny import tiny_test_setup  # noqa: E402
-from rlver.simulator.presets import get_preset  # noqa: E402
-from tests.adapters._support import (  # noqa: E402
+from rlver.errors import RlverError, SimulatorError
+from rlver.integrations.dialogue import EpisodeSettings, episode_to_sample
+from rlver.integrations.generators import HFTokenGenerator
+from rlver.integrations.trl_rollout import RlverRolloutFunc, trl_dataset_rows
+from rlver.integrations.verl_agent_loop import RlverSentientAgentLoop, profile_from_row
+from rlver.integrations.verl_export import VerlExportSettings, export_verl
+from rlver.models.tiny import tiny_test_setup
+from rlver.simulator.presets import get_preset
+from tests.adapters._support import (
     PRESET,
     FakeServerManager,
     FakeTRLTrainer,
@@ -70,8 +70,8 @@ def export(tmp_path, tiny, profiles, **settings):
     model_dir = tmp_path / "model"
     model.save_pretrained(model_dir)
     tokenizer.save_pretrained(model_dir)
-    base = dict(model=str(model_dir), simulator=SIMULATOR, max_turns=2, max_new_tokens=6,
-                max_prompt_length=512, max_response_length=1024)
+    base = {"model": str(model_dir), "simulator": SIMULATOR, "max_turns": 2, "max_new_tokens": 6,
+            "max_prompt_length": 512, "max_response_length": 1024}
     base.update(settings)
     return export_verl(profiles, tmp_path / "data", VerlExportSettings(**base))
 
@@ -150,12 +150,12 @@ def test_agent_loop_worker_runs_dialogues_with_yaml_settings(tmp_path, tiny):
 
 
 def direct_loop(tiny, server, **settings):
-    model, tokenizer = tiny
+    _, tokenizer = tiny
     from omegaconf import OmegaConf
 
     config = OmegaConf.create({"actor_rollout_ref": {"rollout": {"prompt_length": 512, "response_length": 1024}},
                                "data": {}})
-    base = dict(simulator=SIMULATOR, max_new_tokens=6, preset=PRESET)
+    base = {"simulator": SIMULATOR, "max_new_tokens": 6, "preset": PRESET}
     base.update(settings)
     return RlverSentientAgentLoop(DictConfigWrap(config), server, tokenizer, None, RLHFDataset,
                                   DictConfigWrap(config.data), **base)

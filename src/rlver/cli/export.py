@@ -8,8 +8,6 @@ commands. See docs/scaling.md.
 from __future__ import annotations
 
 import random
-from enum import Enum
-from typing import Optional
 
 import typer
 
@@ -19,18 +17,10 @@ from rlver.integrations.verl_export import VERL_VERSION, VerlExportSettings, exp
 from rlver.profiles.io import load_profiles
 from rlver.simulator.presets import PRESETS
 
-__all__ = ["register", "export_app"]
+__all__ = ["export_app", "register"]
 
 export_app = typer.Typer(name="export", help="Export datasets and configs for other RL engines (verl).",
                          no_args_is_help=True)
-
-
-class DataFormat(str, Enum):
-    """Dataset file format."""
-
-    auto = "auto"
-    parquet = "parquet"
-    jsonl = "jsonl"
 
 
 def register(app: typer.Typer) -> None:
@@ -43,12 +33,12 @@ def register(app: typer.Typer) -> None:
 def verl(
     profiles: str = typer.Option(..., "--profiles", help="Training profiles: a file or builtin:NAME."),
     out: str = typer.Option(..., "--out", help="Output directory for the dataset and configs."),
-    val_profiles: Optional[str] = typer.Option(None, "--val-profiles", help="Validation profiles (file or builtin:NAME)."),
+    val_profiles: str | None = typer.Option(None, "--val-profiles", help="Validation profiles (file or builtin:NAME)."),
     val_fraction: float = typer.Option(0.0, "--val-fraction", min=0.0, max=0.5,
                                        help="Hold out this share of the training profiles for validation."),
     preset: str = typer.Option("rlver", "--preset", help=f"Simulator preset: {', '.join(PRESETS)}."),
     simulator: str = typer.Option("offline", "--simulator", help="Simulated user: offline or openai:MODEL."),
-    simulator_base_url: Optional[str] = typer.Option(None, "--simulator-base-url",
+    simulator_base_url: str | None = typer.Option(None, "--simulator-base-url",
                                                      help="Endpoint of an openai: simulator, e.g. http://sim:8000/v1."),
     simulator_max_concurrency: int = typer.Option(64, "--simulator-max-concurrency", min=1,
                                                   help="Simulator requests in flight per agent-loop worker."),
@@ -62,7 +52,7 @@ def verl(
     group_size: int = typer.Option(4, "--group-size", min=2, help="GRPO rollouts per profile."),
     n_gpus_per_node: int = typer.Option(8, "--gpus-per-node", min=1, help="GPUs per node."),
     nnodes: int = typer.Option(1, "--nnodes", min=1, help="Nodes in the Ray cluster."),
-    data_format: DataFormat = typer.Option(DataFormat.auto, "--format", help="Dataset format."),
+    data_format: str = typer.Option("auto", "--format", help="Dataset format: auto (parquet if pyarrow), parquet, jsonl."),
     seed: int = typer.Option(0, "--seed", help="Seed of the validation split."),
 ) -> None:
     """Write a verl dataset + agent-loop file + PPO/GRPO configs, and print the launch commands."""
@@ -83,7 +73,7 @@ def verl(
         model=model, simulator=simulator, simulator_base_url=simulator_base_url,
         simulator_max_concurrency=simulator_max_concurrency, preset=preset, max_turns=max_turns, think=think,
         max_new_tokens=max_new_tokens, max_response_length=max_response_length, train_batch_size=train_batch_size,
-        group_size=group_size, n_gpus_per_node=n_gpus_per_node, nnodes=nnodes, data_format=data_format.value,
+        group_size=group_size, n_gpus_per_node=n_gpus_per_node, nnodes=nnodes, data_format=data_format,
     )
     result = export_verl(train, out, settings, val_profiles=val)
     console.print(f"wrote {len(train)} training profiles to {result.train}", highlight=False)
