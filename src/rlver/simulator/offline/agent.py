@@ -134,7 +134,14 @@ class OfflineSentientAgent(SentientAgent):
             garble=garble_score(reply, _Vocabulary(self.embedder.vocabulary(), profile)),
             markers=format_markers(reply),
             echo=need_echo(reply, profile.task),
-            copied=copied_share(reply, [m.content for m in state.history if m.role == "user"]),
+            copied=copied_share(
+                neutralise(reply, profile.topic, profile.name),
+                [
+                    neutralise(m.content, profile.topic, profile.name)
+                    for m in state.history
+                    if m.role == "user"
+                ],
+            ),
         )
         reserved = preset.disclosure == "reserved"
         breakdown = appraise_change(features, need, character, reserved=reserved, weights=self.weights)
@@ -163,6 +170,7 @@ class OfflineSentientAgent(SentientAgent):
             state.policy_turns,
             state.emotion,
             breakdown,
+            said=[m.content for m in state.history if m.role == "user"][-3:],
         )
 
     def _remember(self, state: DialogueState, breakdown: ChangeBreakdown) -> None:

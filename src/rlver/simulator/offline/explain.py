@@ -66,8 +66,6 @@ _ACTIVITY: dict[str, dict[CharacterType, tuple[str, ...]]] = {
 
 
 def _mix_text(mix: Mapping[Strategy, float]) -> str:
-    if not mix:
-        return "I can't tell what they are trying to do"
     parts = sorted(mix.items(), key=lambda kv: -kv[1])
     return "; ".join(f"{DESCRIPTIONS[s]} ({share:.0%})" for s, share in parts)
 
@@ -85,7 +83,10 @@ def render_appraisal(
 ) -> Appraisal:
     """The appraisal record of one reply, with a SAGE-style ``raw`` rendering."""
     topic = topic_of(profile)
-    content = f"They are {_mix_text(mix)}, about {topic}."
+    if mix:
+        content = f"They are {_mix_text(mix)}, about {topic}."
+    else:
+        content = f"I can't tell what they are trying to say about {topic}."
     best = BEST_STRATEGY[need]
     if breakdown.fit >= 0.6:
         verdict = f"This is close to what I need: {DESCRIPTIONS[best]} is exactly what helps."
@@ -101,9 +102,8 @@ def render_appraisal(
     direction = "up" if breakdown.change > 1 else ("down" if breakdown.change < -1 else "flat")
     activity = pick(_ACTIVITY[direction][character], profile.id, seed, turn, "activity")
     if len(profile.traits) >= 2:
-        activity = (
-            f"As someone {profile.traits[0]} and {profile.traits[1]}: {activity[0].lower()}{activity[1:]}"
-        )
+        first = activity if activity.startswith(("I ", "I'")) else activity[0].lower() + activity[1:]
+        activity = f"As someone {profile.traits[0]} and {profile.traits[1]}: {first}"
     lines = [
         f"fit with what I need {breakdown.fit:+.2f}, which as a {character.value} person counts {breakdown.gain:+.1f}"
     ]

@@ -162,12 +162,21 @@ _STATE_COLOUR: dict[str, tuple[str, ...]] = {
 }
 
 
-def pick(options: Sequence[str], *keys: object) -> str:
-    """Deterministic choice from ``options``, keyed by a SHA-256 of ``keys``."""
+def pick(options: Sequence[str], *keys: object, avoid: Sequence[str] = ()) -> str:
+    """Deterministic choice from ``options``, keyed by a SHA-256 of ``keys``.
+
+    Options found in ``avoid`` (the person's earlier messages) are skipped while others remain, so
+    the person does not say the same sentence twice in a row.
+    """
     if not options:
         return ""
     digest = hashlib.sha256("\x1f".join(str(k) for k in keys).encode("utf-8")).digest()
-    return options[int.from_bytes(digest[:8], "big") % len(options)]
+    start = int.from_bytes(digest[:8], "big") % len(options)
+    for offset in range(len(options)):
+        option = options[(start + offset) % len(options)]
+        if not option or not any(option.split("{")[0] in said for said in avoid):
+            return option
+    return options[start]
 
 
 def topic_of(profile: Profile) -> str:
@@ -179,11 +188,12 @@ def _character(profile: Profile) -> CharacterType:
     return profile.character or CharacterType.PASSIVE
 
 
-def _cue(profile: Profile, need: HiddenNeed, disclosure: str, seed: int, turn: int) -> str:
+def _cue(
+    profile: Profile, need: HiddenNeed, disclosure: str, seed: int, turn: int, said: Sequence[str] = ()
+) -> str:
     levels = CUES[need]
-    return pick(levels.get(disclosure, levels["hidden"]), profile.id, seed, turn, "cue").format(
-        topic=topic_of(profile)
-    )
+    options = levels.get(disclosure, levels["hidden"])
+    return pick(options, profile.id, seed, turn, "cue", avoid=said).format(topic=topic_of(profile))
 
 
 def opening_message(profile: Profile, need: HiddenNeed, disclosure: str, seed: int) -> UserReply:
@@ -218,8 +228,12 @@ def reply_message(
     turn: int,
     emotion: int,
     breakdown: ChangeBreakdown,
+    said: Sequence[str] = (),
 ) -> UserReply:
-    """The person's answer to policy reply number ``turn``, with ``emotion`` already updated."""
+    """The person's answer to policy reply number ``turn``, with ``emotion`` already updated.
+
+    ``said``: the person's earlier messages (recent ones are enough); their sentences are not reused.
+    """
     character = _character(profile)
     state = emotion_state(emotion)
     key = reaction_key(breakdown)
@@ -228,13 +242,14 @@ def reply_message(
         response = pick(bank[character], profile.id, seed, turn, "bye")
         return _reply(response, _thinking(profile, need, emotion, "ready to leave"), draft=response)
     if key in _REASON_REACTIONS:
-        reaction = pick(_REASON_REACTIONS[key], profile.id, seed, turn, "reason")
+        reaction = pick(_REASON_REACTIONS[key], profile.id, seed, turn, "reason", avoid=said)
     else:
-        reaction = pick(_VALENCE_REACTIONS[key][character], profile.id, seed, turn, "valence")
-    colour = pick(_STATE_COLOUR.get(state, ("",)), profile.id, seed, turn, "colour").format(
+        reaction = pick(_VALENCE_REACTIONS[key][character], profile.id, seed, turn, "valence", avoid=said)
+    colour_options = _STATE_COLOUR.get(state, ("",))
+    colour = pick(colour_options, profile.id, seed, turn, "colour", avoid=said).format(
         topic=topic_of(profile)
     )
-    cue = _cue(profile, need, disclosure, seed, turn)
+    cue = _cue(profile, need, disclosure, seed, turn, said)
     response = " ".join(part for part in (reaction, colour, cue) if part)
     return _reply(response, _thinking(profile, need, emotion, key), draft=f"{reaction} {cue}")
 
