@@ -22,15 +22,15 @@ from rlver.integrations.token_policy import (
 )
 
 __all__ = [
+    "BatchingGenerator",
+    "EpisodeSettings",
+    "HFTokenGenerator",
+    "RolloutSample",
+    "SimulatorSpec",
     "TokenCompletion",
     "TokenGenerator",
     "TokenPolicy",
     "TokenPolicySettings",
     "TokenSampling",
-    "BatchingGenerator",
-    "HFTokenGenerator",
-    "EpisodeSettings",
-    "RolloutSample",
-    "SimulatorSpec",
     "episode_to_sample",
 ]

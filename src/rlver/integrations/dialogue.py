@@ -25,14 +25,14 @@ from rlver.simulator.base import UserSimulator
 from rlver.simulator.presets import Preset, get_preset
 
 __all__ = [
-    "SimulatorSpec",
+    "BackgroundLoop",
     "EpisodeSettings",
     "RolloutSample",
-    "shared_simulator",
-    "BackgroundLoop",
-    "run_one_dialogue",
-    "episode_to_sample",
+    "SimulatorSpec",
     "dialogue_seed",
+    "episode_to_sample",
+    "run_one_dialogue",
+    "shared_simulator",
 ]
 
 ENV_PREFIX = "RLVER_SIMULATOR"

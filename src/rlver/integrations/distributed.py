@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import os
 import statistics
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any
 
 import torch
 import torch.distributed as dist
@@ -40,7 +41,7 @@ from rlver.rollout.types import Episode
 from rlver.simulator.base import UserSimulator
 from rlver.simulator.presets import Preset
 
-__all__ = ["init_distributed", "is_distributed", "broadcast_module", "GradientSync", "DistributedTrainer"]
+__all__ = ["DistributedTrainer", "GradientSync", "broadcast_module", "init_distributed", "is_distributed"]
 
 _COUNT_KEYS = ("rollout/episodes", "rollout/format_violations", "rollout/dropped", "rollout/errors",
                "rollout/truncated", "rollout/policy_tokens")

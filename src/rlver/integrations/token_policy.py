@@ -29,7 +29,7 @@ from rlver.policy.base import PolicyRequest
 from rlver.policy.hf import GenerationStats, render_ids, turn_delta_ids
 from rlver.policy.think import THINK_CLOSE, THINK_OPEN
 
-__all__ = ["TokenSampling", "TokenCompletion", "TokenGenerator", "TokenPolicySettings", "TokenPolicy"]
+__all__ = ["TokenCompletion", "TokenGenerator", "TokenPolicy", "TokenPolicySettings", "TokenSampling"]
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from rlver.rollout.loop import DialogueJob
 from rlver.rollout.types import Episode
 from rlver.simulator.base import UserSimulator
 
-__all__ = ["RlverRolloutFunc", "emotion_reward_func", "trl_dataset_rows", "REWARD_FIELD"]
+__all__ = ["REWARD_FIELD", "RlverRolloutFunc", "emotion_reward_func", "trl_dataset_rows"]
 
 REWARD_FIELD = "emotion_reward"
 """Extra rollout field holding each dialogue's reward (TRL passes it to reward functions by name)."""

@@ -42,7 +42,7 @@ from rlver.integrations.token_policy import TokenCompletion, TokenPolicy, TokenP
 from rlver.profiles.schema import Profile
 from rlver.rollout.loop import DialogueJob
 
-__all__ = ["AGENT_NAME", "VerlServerGenerator", "RlverSentientAgentLoop", "profile_from_row"]
+__all__ = ["AGENT_NAME", "RlverSentientAgentLoop", "VerlServerGenerator", "profile_from_row"]
 
 AGENT_NAME = "rlver_sentient"
 ON_ERROR = ("raise", "mask")

@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal, Sequence
+from typing import Any, Literal
 
 import yaml
 
@@ -28,8 +29,15 @@ from rlver.policy.prompts import system_prompt as default_system_prompt
 from rlver.profiles.schema import Profile
 from rlver.utils.io import atomic_write_jsonl, atomic_write_text
 
-__all__ = ["VerlExportSettings", "ExportResult", "verl_rows", "export_verl", "launch_commands", "example_configs",
-           "VERL_VERSION"]
+__all__ = [
+    "VERL_VERSION",
+    "ExportResult",
+    "VerlExportSettings",
+    "example_configs",
+    "export_verl",
+    "launch_commands",
+    "verl_rows",
+]
 
 VERL_VERSION = "0.9.1"
 """The verl release these configs and the agent loop were tested against."""

@@ -32,8 +32,14 @@ from rlver.rl.trainer import Trainer, derive_seed
 from rlver.rollout.loop import RolloutConfig, run_dialogues
 from rlver.rollout.types import Episode
 
-__all__ = ["require_vllm", "VLLMTokenGenerator", "build_colocated_llm", "vllm_weight_items", "sync_weights",
-           "VLLMTrainer"]
+__all__ = [
+    "VLLMTokenGenerator",
+    "VLLMTrainer",
+    "build_colocated_llm",
+    "require_vllm",
+    "sync_weights",
+    "vllm_weight_items",
+]
 
 
 def require_vllm() -> Any:
