@@ -107,8 +107,12 @@ def register(app: typer.Typer) -> None:
 
         from rlver.models.loading import load_pretrained
         from rlver.profiles.io import load_profiles
+        from rlver.integrations.distributed import DistributedTrainer, init_distributed, is_distributed
         from rlver.rl.trainer import Trainer
 
+        if is_distributed():  # one process per device; each rank trains on its own share of groups
+            _, _, rank_device = init_distributed()
+            device = device or str(rank_device)
         hf_logging.disable_progress_bar()  # our own bar shows training progress; theirs would interleave
 
         model_path = hf_model_path(cfg.policy)
@@ -125,7 +129,10 @@ def register(app: typer.Typer) -> None:
         )
         sim = make_simulator(cfg.simulator, endpoint)
         training_profiles = load_profiles(cfg.profiles)
-        trainer = Trainer(cfg, model, tokenizer, sim, training_profiles)
+        trainer_class = Trainer
+        if is_distributed():  # launched by `accelerate launch` / torchrun: one rank per process
+            trainer_class = DistributedTrainer
+        trainer = trainer_class(cfg, model, tokenizer, sim, training_profiles)
         if resuming:
             start = trainer.resume(resume_from)
             console.print(f"resumed from step {start}", highlight=False)
