@@ -234,7 +234,7 @@ TAILS: dict[Strategy, tuple[str, ...]] = {
     S.DIALECTICAL: ("Both sides have a point.", "It really is a trade-off.", "Each path has a cost."),
     S.PLATITUDE: ("It is what it is.", "Keep smiling.", "Life's too short."),
     S.SELF_DISCLOSURE: ("Anyway, that's my story.", "I'm the same, honestly."),
-    S.BLAME: ("Just saying.", "Something to think about."),
+    S.BLAME: ("You need to own that part.", "That part is on you, honestly."),
 }
 """Optional second sentences per strategy."""
 
