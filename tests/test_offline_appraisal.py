@@ -221,3 +221,18 @@ def test_text_helpers():
     assert (
         neutralise("Tell me about the row with your boss.", "the row with my boss") == "Tell me about this."
     )
+
+
+def test_public_api_is_importable_and_importing_it_is_cheap():
+    import subprocess
+    import sys
+
+    from rlver.simulator import offline
+
+    assert len(offline.__all__) == len(set(offline.__all__))
+    assert all(hasattr(offline, name) for name in offline.__all__)
+    code = "import sys, rlver.simulator.offline, rlver.policy.reference; print('torch' in sys.modules)"
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
+    )
+    assert out.stdout.strip() == "False"  # the embedding model (and torch) load on first use only
