@@ -197,6 +197,15 @@ async def test_replies_carry_cues_and_goodbyes(agent):
     assert says_goodbye(state.last_user_message, "en")
 
 
+async def test_a_topic_mentioning_goodbye_does_not_end_the_dialogue(agent):
+    profile = _profile("venting").model_copy(update={"id": "bye-topic", "topic": "my dad's goodbye party"})
+    state = await agent.reset(profile, get_preset("rlver"), seed=0)
+    for template in LEADS[S.LISTENING][:3]:
+        await agent.step(state, template.format(topic="it"))
+    assert not state.done
+    assert not any(says_goodbye(m.content, "en") for m in state.history if m.role == "user")
+
+
 async def test_failure_ends_with_a_goodbye_under_rlver(agent):
     profile = _profile("praise", "negative")
     state = await agent.reset(profile, get_preset("rlver"), seed=0)

@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Sequence
 
 from rlver.profiles.schema import CharacterType, HiddenNeed, Profile
-from rlver.simulator.base import UserReply
+from rlver.simulator.base import UserReply, says_goodbye
 from rlver.simulator.offline.appraisal import ChangeBreakdown
 from rlver.simulator.offline.cues import CUES, OPENINGS
 from rlver.simulator.presets import emotion_state
@@ -180,8 +180,14 @@ def pick(options: Sequence[str], *keys: object, avoid: Sequence[str] = ()) -> st
 
 
 def topic_of(profile: Profile) -> str:
-    """The person's own phrase for the event (first person)."""
-    return profile.topic or "everything that's been going on"
+    """The person's own phrase for the event (first person).
+
+    A topic that itself contains "bye" (a goodbye party) would read as taking leave, so it is
+    replaced by a neutral phrase in the person's messages.
+    """
+    if not profile.topic or says_goodbye(profile.topic, "en"):
+        return "everything that's been going on"
+    return profile.topic
 
 
 def _character(profile: Profile) -> CharacterType:
