@@ -65,6 +65,9 @@ _ACTIVITY: dict[str, dict[CharacterType, tuple[str, ...]]] = {
 }
 
 
+_ARTICLE = {CharacterType.NEGATIVE: "a", CharacterType.PASSIVE: "a", CharacterType.AVOIDANT: "an"}
+
+
 def _mix_text(mix: Mapping[Strategy, float]) -> str:
     parts = sorted(mix.items(), key=lambda kv: -kv[1])
     return "; ".join(f"{DESCRIPTIONS[s]} ({share:.0%})" for s, share in parts)
@@ -104,9 +107,8 @@ def render_appraisal(
     if len(profile.traits) >= 2:
         first = activity if activity.startswith(("I ", "I'")) else activity[0].lower() + activity[1:]
         activity = f"As someone {profile.traits[0]} and {profile.traits[1]}: {first}"
-    lines = [
-        f"fit with what I need {breakdown.fit:+.2f}, which as a {character.value} person counts {breakdown.gain:+.1f}"
-    ]
+    who = f"{_ARTICLE[character]} {character.value} person like me"
+    lines = [f"fit with what I need {breakdown.fit:+.2f}, which for {who} counts {breakdown.gain:+.1f}"]
     if breakdown.gain > 0 and breakdown.damping < 1:
         lines.append(f"but only {breakdown.damping:.0%} of that gets through because of the problems below")
     lines += [f"{t.name} {t.points:+.1f}" for t in breakdown.terms]
