@@ -104,12 +104,21 @@ def test_recognise_returns_quantised_shares_that_sum_to_at_most_one():
 
 
 # -- hard to game ----------------------------------------------------------------------------------
-NEEDS = ["venting", "advice", "validation", "analysis", "self_growth"]
+CASES = [
+    ("venting", "passive"),
+    ("advice", "negative"),
+    ("validation", "avoidant"),
+    ("analysis", "passive"),
+    ("self_growth", "negative"),
+    ("praise", "avoidant"),
+    ("understand_others", "passive"),
+    ("empathy", "negative"),
+]
 
 
-@pytest.mark.parametrize("need", NEEDS)
-async def test_a_focused_reply_beats_every_trick(agent, need):
-    profile = _profile(need)
+@pytest.mark.parametrize(("need", "character"), CASES)
+async def test_a_focused_reply_beats_every_trick(agent, need, character):
+    profile = _profile(need, character)
     good = _good(profile)
     base = await _change(agent, profile, good)
     assert base >= 5, good
