@@ -4,7 +4,9 @@ The trace is never rebuilt from text. Turn 1 renders the messages with the chat 
 generation prompt); every later turn appends only the template's *delta* for the new user message
 (the suffix after the previous end-of-turn token, the user turn, the generation prompt), then the
 sampled ids exactly as sampled. So ``trace.ids`` is always ``previous ids + delta + sampled ids``
-and ``mask`` is 1 exactly on sampled ids. See docs/hf-policy.md.
+and ``mask`` is 1 exactly on sampled ids. All requests of a call share one left-padded
+``model.generate`` (in a worker thread), sampling is exact and seeded (``models/sampling.py``) and
+each dialogue's KV cache is kept between turns (``models/kv_cache.py``). See docs/hf-policy.md.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from transformers import (
 
 from rlver.errors import ConfigError, PolicyError
 from rlver.llm.types import Message
-from rlver.models.kv_cache import PrefixCache, batch_past, row_prefix, supports_prefix_cache
+from rlver.models.kv_cache import CachedPrefix, PrefixCache, batch_past, row_prefix, supports_prefix_cache
 from rlver.models.sampling import TokenSampler
 from rlver.policy.base import PolicyRequest
 from rlver.policy.think import THINK_CLOSE, THINK_OPEN
@@ -277,7 +279,11 @@ class HFPolicy:
         return self._generate_sync(lists, list(budgets), [None] * len(lists))
 
     def _generate_sync(
-        self, prompts: list[list[int]], budgets: list[int], pasts: list, keep_prefix: bool = False
+        self,
+        prompts: list[list[int]],
+        budgets: list[int],
+        pasts: list[CachedPrefix | None],
+        keep_prefix: bool = False,
     ) -> list[SampledReply]:
         # Shortest prompts together: less left padding per chunk.
         order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
@@ -309,7 +315,7 @@ class HFPolicy:
         self,
         prompts: list[list[int]],
         budgets: list[int],
-        pasts: list,
+        pasts: list[CachedPrefix | None],
         keep_prefix: bool,
         generator: torch.Generator | None,
     ) -> list[SampledReply]:
