@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import multiprocessing
 import time
 
 from _common import median, print_table, write_result
@@ -44,12 +45,12 @@ def responder(turns: int):
     return answer
 
 
-async def run(server: StubChatServer, n: int, concurrent: bool, turns: int) -> float:
+async def run(server, n: int, concurrent: bool, turns: int) -> float:
     profiles = [
         Profile(id=f"p{i}", persona="Ann, 30, nurse", scene="A hard week.", task="wants to vent", first_talk="Ugh, today.")
         for i in range(n)
     ]
-    config = ClientConfig(base_url=server.base_url, model="stub", api_key_env=None, max_concurrency=4 * n, timeout=30)
+    config = ClientConfig(base_url=server.base_url, model="stub", api_key_env=None, max_concurrency=2 * n, timeout=30)
     async with OpenAIChatClient(config) as sim_client, OpenAIChatClient(config) as policy_client:
         simulator = LLMSentientAgent(sim_client)
         policy = OpenAIPolicy(policy_client)
@@ -63,6 +64,30 @@ async def run(server: StubChatServer, n: int, concurrent: bool, turns: int) -> f
     return elapsed
 
 
+def _serve(turns: int, latency: float, ready, stop) -> None:
+    with StubChatServer(responder(turns), latency=latency) as server:
+        ready.put(server.base_url)
+        stop.wait()
+
+
+class RemoteStub:
+    """The stub server in its own process, so its CPU time does not compete with the client's loop."""
+
+    def __init__(self, turns: int, latency: float) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self._ready, self._stop = ctx.Queue(), ctx.Event()
+        self._process = ctx.Process(target=_serve, args=(turns, latency, self._ready, self._stop), daemon=True)
+
+    def __enter__(self) -> "RemoteStub":
+        self._process.start()
+        self.base_url = self._ready.get(timeout=60)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._process.join(timeout=10)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dialogues", type=int, default=64)
@@ -73,7 +98,7 @@ def main() -> None:
     calls_on_path = 3 * args.turns
     ideal = calls_on_path * args.latency
 
-    with StubChatServer(responder(args.turns), latency=args.latency) as server:
+    with RemoteStub(args.turns, args.latency) as server:
         concurrent = [asyncio.run(run(server, args.dialogues, True, args.turns)) for _ in range(args.repeats)]
         sequential = asyncio.run(run(server, args.dialogues, False, args.turns))
     conc = median(concurrent)

@@ -302,6 +302,30 @@ async def test_concurrency_bound_is_respected_at_the_server(stub_server):
     assert peak == 2
 
 
+async def test_high_concurrency_spans_several_connection_pools(stub_server):
+    """Above 16 connections the client shards its pools; all of max_concurrency is still usable."""
+    bound, total = 40, 60
+    in_flight = peak = 0
+    cond = threading.Condition()
+
+    def respond(request: dict) -> str:
+        nonlocal in_flight, peak
+        with cond:
+            in_flight += 1
+            peak = max(peak, in_flight)
+            cond.notify_all()
+            cond.wait_for(lambda: in_flight >= bound, timeout=0.5)  # hold until the bound is reached
+            in_flight -= 1
+        return "ok"
+
+    with stub_server(respond) as server:
+        client, _ = make_client(server, max_concurrency=bound)
+        async with client:
+            replies = await asyncio.gather(*(client.chat([Message("user", str(i))]) for i in range(total)))
+    assert replies == ["ok"] * total
+    assert peak == bound
+
+
 def test_client_survives_a_new_event_loop(stub_server):
     with stub_server(lambda req: "ok") as server:
         client, _ = make_client(server)

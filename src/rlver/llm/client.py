@@ -48,6 +48,10 @@ _MAX_DETAIL = 300
 """Characters of a server's error text kept in an LLMError (bodies can be whole HTML pages)."""
 
 
+_CONNECTIONS_PER_SHARD = 16
+"""Connections per httpx pool; more pools for higher concurrency (see ``_bind_to_loop``)."""
+
+
 @dataclass(frozen=True)
 class ClientConfig:
     """Where and how to call one OpenAI-compatible chat endpoint. Holds no secret."""
@@ -234,7 +238,8 @@ class OpenAIChatClient:
         self._sleep = sleep
         self._transport = transport
         self._rng = random.Random(config.jitter_seed)
-        self._http: httpx.AsyncClient | None = None
+        self._http: list[httpx.AsyncClient] | None = None  # connection-pool shards
+        self._in_flight: list[int] = []
         self._semaphore: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -253,7 +258,8 @@ class OpenAIChatClient:
         self._http, self._semaphore, self._loop = None, None, None
         # Connections opened on another (finished) loop cannot be closed from this one; drop them.
         if http is not None and loop is asyncio.get_running_loop():
-            await http.aclose()
+            for shard in http:
+                await shard.aclose()
 
     async def chat(self, messages: Sequence[Message], params: SamplingParams | None = None) -> str:
         """The assistant's reply to ``messages``. Raises :class:`LLMError` after bounded retries."""
@@ -316,17 +322,21 @@ class OpenAIChatClient:
         return backoff_delay(retry, cfg.backoff_base, cfg.backoff_max, cfg.jitter, self._rng.random())
 
     async def _attempt(self, body: dict[str, Any]) -> str:
-        http, semaphore = self._bind_to_loop()
+        shards, semaphore = self._bind_to_loop()
         async with semaphore:
             self.stats.requests += 1
+            shard = min(range(len(shards)), key=self._in_flight.__getitem__)
+            self._in_flight[shard] += 1
             try:
-                response = await http.post("chat/completions", json=body, headers=self._auth_headers())
+                response = await shards[shard].post("chat/completions", json=body, headers=self._auth_headers())
             except httpx.UnsupportedProtocol as exc:
                 raise _Fatal(f"unsupported URL: {exc}") from None
             except httpx.TimeoutException as exc:
                 raise _Transient(f"timeout after {self.config.timeout:g}s ({type(exc).__name__})") from None
             except httpx.RequestError as exc:  # network, protocol and body-decoding errors
                 raise _Transient(f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__) from None
+            finally:
+                self._in_flight[shard] -= 1
         status = response.status_code
         if not response.is_success:
             detail = f"HTTP {status}: {_error_text(response)}"
@@ -344,23 +354,34 @@ class OpenAIChatClient:
             raise _Fatal(detail)
         return _reply_text(response)
 
-    def _bind_to_loop(self) -> tuple[httpx.AsyncClient, asyncio.Semaphore]:
-        """The HTTP client and semaphore of the running loop, created on first use in that loop."""
+    def _bind_to_loop(self) -> tuple[list[httpx.AsyncClient], asyncio.Semaphore]:
+        """The HTTP connection pools and semaphore of the running loop, created on first use in that loop.
+
+        Connections are spread over shards of at most ``_CONNECTIONS_PER_SHARD``: httpcore scans
+        every connection of a pool for each request it places, which made one pool of 128
+        connections spend most of a rollout's CPU time in that scan.
+        """
         loop = asyncio.get_running_loop()
         if self._http is None or self._semaphore is None or self._loop is not loop:
             # A client left over from a finished loop cannot be closed from this one; drop it.
             cfg = self.config
             self._loop = loop
             self._semaphore = asyncio.Semaphore(cfg.max_concurrency)
-            self._http = httpx.AsyncClient(
-                base_url=redact_url(cfg.base_url) + "/",
-                timeout=httpx.Timeout(cfg.timeout),
-                limits=httpx.Limits(
-                    max_connections=cfg.max_concurrency, max_keepalive_connections=cfg.max_concurrency
-                ),
-                headers={"User-Agent": "rlver"},
-                transport=self._transport,
-            )
+            n_shards = -(-cfg.max_concurrency // _CONNECTIONS_PER_SHARD)
+            tls = httpx.create_ssl_context()  # one context for all shards: building one costs ~20 ms
+            per_shard = -(-cfg.max_concurrency // n_shards)
+            self._http = [
+                httpx.AsyncClient(
+                    base_url=redact_url(cfg.base_url) + "/",
+                    timeout=httpx.Timeout(cfg.timeout),
+                    limits=httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard),
+                    headers={"User-Agent": "rlver"},
+                    transport=self._transport,
+                    verify=tls,
+                )
+                for _ in range(n_shards)
+            ]
+            self._in_flight = [0] * n_shards
         return self._http, self._semaphore
 
     def _body(self, messages: Sequence[Message], params: SamplingParams) -> dict[str, Any]:
