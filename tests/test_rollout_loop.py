@@ -162,3 +162,20 @@ def test_max_concurrent_must_be_positive(bad):
         asyncio.run(
             run_dialogues([], ScriptPolicy({}), ScriptedAgent(), RolloutConfig(preset=get_preset("sage"), max_concurrent=bad))
         )
+
+
+async def test_a_policy_error_for_one_request_fails_only_that_dialogue():
+    from rlver.errors import PolicyError
+
+    class PartlyFailing(ScriptPolicy):
+        async def generate(self, requests):
+            texts = await super().generate(requests)
+            return [PolicyError("no room") if r.profile.id == "long" else t for r, t in zip(requests, texts)]
+
+    profiles = [make_profile("long"), make_profile("fine")]
+    scripts = {"long": ["score 1"] * 10, "fine": ["score 10"] * 10}
+    long, fine = await run_dialogues(
+        [DialogueJob(p) for p in profiles], PartlyFailing(scripts), ScriptedAgent(), RolloutConfig(preset=get_preset("sage"))
+    )
+    assert long.error == "policy: no room" and long.end_reason == "error"
+    assert fine.error is None and fine.end_reason == "success"

@@ -10,7 +10,7 @@ from rich.panel import Panel
 
 from rlver.cli._common import cli_errors, console
 from rlver.cli._specs import POLICY_SPECS, SIMULATOR_SPECS, EndpointOptions, make_policy, make_simulator
-from rlver.errors import ConfigError
+from rlver.errors import ConfigError, PolicyError
 from rlver.llm.types import Message
 from rlver.policy.base import PolicyRequest, TokenTrace
 from rlver.policy.prompts import system_prompt as default_system_prompt
@@ -72,6 +72,8 @@ async def _run(profile, policy, simulator, preset, seed: int, think: bool, show_
         else:
             request = PolicyRequest("dialogue", [Message("system", prompt), *state.history], trace, profile)
             raw = (await policy.generate([request]))[0]
+            if isinstance(raw, PolicyError):
+                raise raw
         reply = raw.strip()
         if think and not human:
             split = split_think(raw)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, Sequence, runtime_checkable
 
+from rlver.errors import PolicyError
 from rlver.llm.types import Message
 from rlver.profiles.schema import Profile
 
@@ -66,6 +67,10 @@ class Policy(Protocol):
     token_exact: bool
     """True if the policy fills ``PolicyRequest.trace`` (required for training)."""
 
-    async def generate(self, requests: Sequence[PolicyRequest]) -> list[str]:
-        """Raw reply text per request (including any ``<think>`` block)."""
+    async def generate(self, requests: Sequence[PolicyRequest]) -> list[str | PolicyError]:
+        """Raw reply text per request (including any ``<think>`` block).
+
+        A request that cannot be served gets a :class:`PolicyError` in its place: only that dialogue
+        fails. Raising instead fails every dialogue of the batch.
+        """
         ...

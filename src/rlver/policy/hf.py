@@ -222,21 +222,35 @@ class HFPolicy:
 
     # -- generation ------------------------------------------------------------------------------
 
-    async def generate(self, requests: Sequence[PolicyRequest]) -> list[str]:
+    async def generate(self, requests: Sequence[PolicyRequest]) -> list[str | PolicyError]:
+        """One reply per request; a dialogue with no context room left gets a ``PolicyError`` instead
+        (only that dialogue fails, the rest of the batch is generated)."""
         if not requests:
             return []
-        deltas = [self.prompt_delta(r) for r in requests]
-        prompts = [(r.trace.ids if r.trace is not None else []) + d for r, d in zip(requests, deltas)]
-        budgets = []
-        for request, prompt in zip(requests, prompts):
+        results: list[str | PolicyError | None] = [None] * len(requests)
+        live: list[tuple[int, PolicyRequest, list[int], list[int], int]] = []
+        for index, request in enumerate(requests):
+            delta = self.prompt_delta(request)
+            prompt = (request.trace.ids if request.trace is not None else []) + delta
             # Reserve one position for the end-of-turn id appended when a reply is cut.
             room = self.max_context_tokens - len(prompt) - 1
             if room < 1:
-                raise PolicyError(
+                results[index] = PolicyError(
                     f"dialogue {request.key}: {len(prompt)} context tokens leave no room under "
                     f"max_context_tokens={self.max_context_tokens}; raise it or lower the turn limit"
                 )
-            budgets.append(min(room, self.settings.max_new_tokens))
+                continue
+            live.append((index, request, delta, prompt, min(room, self.settings.max_new_tokens)))
+        if live:
+            for index, text in zip((item[0] for item in live), await self._generate_live(live)):
+                results[index] = text
+        return results  # type: ignore[return-value]
+
+    async def _generate_live(self, live: list[tuple[int, PolicyRequest, list[int], list[int], int]]) -> list[str]:
+        requests = [item[1] for item in live]
+        deltas = [item[2] for item in live]
+        prompts = [item[3] for item in live]
+        budgets = [item[4] for item in live]
         reuse = self.settings.reuse_kv_cache
         if reuse:
             self.kv_cache.sync_weights(self.model)

@@ -119,8 +119,15 @@ async def run_dialogues(
         if len(raws) != len(order):
             raise PolicyError(f"policy returned {len(raws)} replies for {len(order)} requests")
 
-        steps = [_advance(live[i], raw, simulator, config) for i, raw in zip(order, raws)]
-        for i, done in zip(order, await asyncio.gather(*steps)):
+        steps, stepped = [], []
+        for i, raw in zip(order, raws):
+            if isinstance(raw, PolicyError):
+                live[i].episode.error = f"policy: {raw}"
+                await finish(i, _close(live[i], "error"))
+            else:
+                steps.append(_advance(live[i], raw, simulator, config))
+                stepped.append(i)
+        for i, done in zip(stepped, await asyncio.gather(*steps)):
             if done:
                 await finish(i, live[i].episode)
     else:

@@ -173,6 +173,9 @@ async def run_general_suite(
             raise RlverError(f"policy {policy.name} failed on the general suite: {exc}") from exc
         if len(responses) != len(batch):
             raise RlverError(f"policy {policy.name} returned {len(responses)} answers for {len(batch)} items")
+        failed = next((r for r in responses if isinstance(r, RlverError)), None)
+        if failed is not None:
+            raise RlverError(f"policy {policy.name} failed on the general suite: {failed}")
         results.extend(check_item(item, response, limits) for item, response in zip(batch, responses))
     return results
 
