@@ -26,7 +26,6 @@ from rlver.profiles.schema import Profile
 from rlver.rollout import DialogueJob, RolloutConfig, run_dialogues
 from rlver.simulator.llm_agent import LLMSentientAgent
 from rlver.simulator.presets import get_preset
-from rlver.testing import StubChatServer
 
 
 def responder(turns: int):
@@ -65,13 +64,39 @@ async def run(server, n: int, concurrent: bool, turns: int) -> float:
 
 
 def _serve(turns: int, latency: float, ready, stop) -> None:
-    with StubChatServer(responder(turns), latency=latency) as server:
-        ready.put(server.base_url)
-        stop.wait()
+    """An asyncio OpenAI-compatible endpoint (aiohttp.web): the fixed latency is the only cost it adds.
+
+    rlver.testing.StubChatServer (a thread per connection) is what the tests use; here a real
+    serving stack is closer to what vLLM and friends look like from the client.
+    """
+    from aiohttp import web
+
+    answer = responder(turns)
+
+    async def completions(request: web.Request) -> web.Response:
+        body = await request.json()
+        await asyncio.sleep(latency)
+        text = answer(body)
+        return web.json_response({"choices": [{"index": 0, "message": {"role": "assistant", "content": text}}]})
+
+    async def main() -> None:
+        app = web.Application()
+        app.router.add_post("/v1/chat/completions", completions)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
+        await site.start()
+        port = runner.addresses[0][1]
+        ready.put(f"http://127.0.0.1:{port}/v1")
+        while not stop.is_set():
+            await asyncio.sleep(0.05)
+        await runner.cleanup()
+
+    asyncio.run(main())
 
 
 class RemoteStub:
-    """The stub server in its own process, so its CPU time does not compete with the client's loop."""
+    """The scripted endpoint in its own process, so its CPU time does not compete with the client's loop."""
 
     def __init__(self, turns: int, latency: float) -> None:
         ctx = multiprocessing.get_context("spawn")

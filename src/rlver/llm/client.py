@@ -49,7 +49,12 @@ _MAX_DETAIL = 300
 
 
 _CONNECTIONS_PER_SHARD = 16
-"""Connections per httpx pool; more pools for higher concurrency (see ``_bind_to_loop``)."""
+"""Connections per httpx pool when httpx's own pool is used; more pools for higher concurrency."""
+
+try:  # aiohttp moves the bytes when installed (a dependency of rlver); httpx's pool otherwise.
+    from rlver.llm._aiohttp_transport import AiohttpTransport as _fast_transport
+except ImportError:  # pragma: no cover - aiohttp is a declared dependency
+    _fast_transport = None
 
 
 @dataclass(frozen=True)
@@ -240,6 +245,7 @@ class OpenAIChatClient:
         self._rng = random.Random(config.jitter_seed)
         self._http: list[httpx.AsyncClient] | None = None  # connection-pool shards
         self._in_flight: list[int] = []
+        self._url: httpx.URL | None = None
         self._semaphore: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -328,7 +334,7 @@ class OpenAIChatClient:
             shard = min(range(len(shards)), key=self._in_flight.__getitem__)
             self._in_flight[shard] += 1
             try:
-                response = await shards[shard].post("chat/completions", json=body, headers=self._auth_headers())
+                response = await shards[shard].post(self._url, json=body, headers=self._auth_headers())
             except httpx.UnsupportedProtocol as exc:
                 raise _Fatal(f"unsupported URL: {exc}") from None
             except httpx.TimeoutException as exc:
@@ -357,9 +363,10 @@ class OpenAIChatClient:
     def _bind_to_loop(self) -> tuple[list[httpx.AsyncClient], asyncio.Semaphore]:
         """The HTTP connection pools and semaphore of the running loop, created on first use in that loop.
 
-        Connections are spread over shards of at most ``_CONNECTIONS_PER_SHARD``: httpcore scans
-        every connection of a pool for each request it places, which made one pool of 128
-        connections spend most of a rollout's CPU time in that scan.
+        The wire is aiohttp (see ``_aiohttp_transport``). Without it, connections are spread over
+        httpx pools of at most ``_CONNECTIONS_PER_SHARD``: httpcore scans every connection of a pool
+        for each request it places, which made one pool of 128 connections spend most of a
+        rollout's CPU time in that scan.
         """
         loop = asyncio.get_running_loop()
         if self._http is None or self._semaphore is None or self._loop is not loop:
@@ -367,21 +374,30 @@ class OpenAIChatClient:
             cfg = self.config
             self._loop = loop
             self._semaphore = asyncio.Semaphore(cfg.max_concurrency)
-            n_shards = -(-cfg.max_concurrency // _CONNECTIONS_PER_SHARD)
-            tls = httpx.create_ssl_context()  # one context for all shards: building one costs ~20 ms
+            transports: list[httpx.AsyncBaseTransport | None]
+            if self._transport is not None:  # injected (tests): one client over it
+                transports = [self._transport]
+            elif _fast_transport is not None:  # one aiohttp pool serves any concurrency cheaply
+                transports = [_fast_transport(max_connections=cfg.max_concurrency, timeout=cfg.timeout)]
+            else:
+                transports = [self._transport] * -(-cfg.max_concurrency // _CONNECTIONS_PER_SHARD)
+            n_shards = len(transports)
             per_shard = -(-cfg.max_concurrency // n_shards)
+            tls = httpx.create_ssl_context()  # one context for all shards: building one costs ~20 ms
             self._http = [
                 httpx.AsyncClient(
                     base_url=redact_url(cfg.base_url) + "/",
                     timeout=httpx.Timeout(cfg.timeout),
                     limits=httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard),
                     headers={"User-Agent": "rlver"},
-                    transport=self._transport,
+                    transport=transport,
                     verify=tls,
                 )
-                for _ in range(n_shards)
+                for transport in transports
             ]
             self._in_flight = [0] * n_shards
+            # Parsed once: httpx would otherwise parse and merge the URL on every request.
+            self._url = self._http[0].base_url.join("chat/completions")
         return self._http, self._semaphore
 
     def _body(self, messages: Sequence[Message], params: SamplingParams) -> dict[str, Any]:

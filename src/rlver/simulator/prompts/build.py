@@ -76,7 +76,10 @@ def quote_data(value: Any) -> str:
     """
     # Non-ASCII stays readable (Chinese text is not turned into \\u escapes); only characters that
     # could break the block or hide text are escaped. JSON's own structure is plain ASCII.
-    return "".join(_escape_char(c) for c in json.dumps(value, ensure_ascii=False))
+    text = json.dumps(value, ensure_ascii=False)
+    if text.isascii() and "<" not in text and ">" not in text and text.isprintable():
+        return text  # the common case: nothing to escape, skip the per-character scan
+    return "".join(_escape_char(c) for c in text)
 
 
 def data_block(name: str, values: Sequence[Any]) -> str:
