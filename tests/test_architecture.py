@@ -26,6 +26,8 @@ EXCEPTIONS = {
     # The profile generator asks an LLM to write profiles: it uses the ChatClient protocol by design.
     "profiles/generate.py": {"llm"},
     "profiles/_generator_text.py": {"llm"},
+    # The tiny policy's pretraining corpus is written by running dialogues: a build-time tool.
+    "models/corpus.py": {"rollout"},
 }
 RANK = {name: rank for rank, names in enumerate(LAYERS) for name in names}
 
