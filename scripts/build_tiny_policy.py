@@ -219,7 +219,7 @@ def pretrain(model, tokenizer, train_examples, held_examples, args) -> dict:
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             optimizer.step()
             step += 1
-            history.append(float(loss))
+            history.append(float(loss.detach()))
             if step % 50 == 0 or step == total:
                 recent = statistics.fmean(history[-50:])
                 print(f"  step {step}/{total}  loss {recent:.3f}  lr {optimizer.param_groups[0]['lr']:.2e}  "
