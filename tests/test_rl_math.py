@@ -8,7 +8,15 @@ import random
 import pytest
 import torch
 
-from rlver.rl.advantages import gae, group_advantages, masked_mean, masked_var, masked_whiten
+from rlver.rl.advantages import (
+    gae,
+    group_advantages,
+    masked_mean,
+    masked_var,
+    masked_whiten,
+    turn_group_advantages,
+    turn_index,
+)
 from rlver.rl.losses import (
     clipped_surrogate,
     clipped_value_loss,
@@ -130,6 +138,60 @@ def test_group_advantages_hand_computed():
 def test_group_advantages_non_contiguous_group_ids():
     adv = group_advantages(torch.tensor([1.0, 10.0, 3.0, 20.0]), torch.tensor([7, 3, 7, 3]))
     assert adv.tolist() == pytest.approx([-0.7071, -0.7071, 0.7071, 0.7071], abs=1e-3)
+
+
+def test_turn_index_numbers_runs_of_policy_tokens():
+    mask = t([0, 1, 1, 0, 0, 1, 0, 1], [1, 0, 1, 1, 1, 0, 0, 0])
+    assert turn_index(mask).tolist() == [[-1, 0, 0, -1, -1, 1, -1, 2], [0, -1, 1, 1, 1, -1, -1, -1]]
+
+
+def _two_dialogues():
+    # dialogue 0: three turns, rewards .2, .1, .3 on each turn's last token;
+    # dialogue 1: two turns, rewards .4, .1 (it ended a turn earlier)
+    mask = t([0, 1, 1, 0, 1, 0, 1], [0, 1, 0, 0, 1, 1, 0])
+    rewards = t([0, 0, 0.2, 0, 0.1, 0, 0.3], [0, 0.4, 0, 0, 0, 0.1, 0])
+    return rewards, mask
+
+
+def test_turn_group_advantages_hand_computed_gamma_one():
+    rewards, mask = _two_dialogues()
+    adv = turn_group_advantages(rewards, mask, torch.tensor([0, 0]), gamma=1.0, normalize_std=False)
+    # returns-to-go: d0 = [.6, .4, .3], d1 = [.5, .1]; turn means .55 and .25; turn 2 is alone -> 0
+    expected = [[0, 0.05, 0.05, 0, 0.15, 0, 0.0], [0, -0.05, 0, 0, -0.15, -0.15, 0]]
+    assert torch.allclose(adv, torch.tensor(expected), atol=1e-6)
+
+
+def test_turn_group_advantages_hand_computed_gamma_half_and_std():
+    rewards, mask = _two_dialogues()
+    adv = turn_group_advantages(rewards, mask, torch.tensor([0, 0]), gamma=0.5, normalize_std=False)
+    # d0 = [.2 + .5 * (.1 + .5 * .3), .1 + .5 * .3, .3] = [.325, .25, .3]; d1 = [.4 + .05, .1] = [.45, .1]
+    expected = [[0, -0.0625, -0.0625, 0, 0.075, 0, 0.0], [0, 0.0625, 0, 0, -0.075, -0.075, 0]]
+    assert torch.allclose(adv, torch.tensor(expected), atol=1e-6)
+    normed = turn_group_advantages(rewards, mask, torch.tensor([0, 0]), gamma=0.5, eps=1e-6)
+    # two members: std = |a - b| / sqrt(2), so every normalised advantage is +-1/sqrt(2)
+    assert normed[0, 1].item() == pytest.approx(-0.7071, abs=1e-3)
+    assert normed[1, 4].item() == pytest.approx(-0.7071, abs=1e-3)
+    assert normed[0, 6].item() == 0.0
+
+
+def test_turn_group_advantages_compare_only_within_a_group():
+    rewards, mask = _two_dialogues()
+    adv = turn_group_advantages(rewards, mask, torch.tensor([0, 1]), gamma=0.0)
+    assert torch.count_nonzero(adv) == 0  # each dialogue alone in its group
+
+
+def test_turn_group_advantages_equal_episode_level_with_outcome_reward():
+    # a reward only on the last turn, all dialogues of a group the same length: every turn gets the
+    # episode-level GRPO advantage
+    gen = torch.Generator().manual_seed(0)
+    mask = t([0, 1, 1, 0, 1, 1, 0, 1]).repeat(6, 1)
+    outcome = torch.rand(6, generator=gen)
+    rewards = torch.zeros_like(mask)
+    rewards[:, 7] = outcome
+    groups = torch.tensor([0, 0, 0, 1, 1, 1])
+    adv = turn_group_advantages(rewards, mask, groups, gamma=1.0)
+    expected = group_advantages(outcome, groups)[:, None] * mask
+    assert torch.allclose(adv, expected, atol=1e-6)
 
 
 # ----------------------------------------------------------------------------- losses

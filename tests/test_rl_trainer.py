@@ -12,7 +12,7 @@ import torch
 from rlver.errors import ConfigError, SimulatorError
 from rlver.models.tiny import tiny_test_setup
 from rlver.rl.checkpoint import CheckpointManager
-from rlver.rl.config import CheckpointSettings, LossSettings, PPOSettings
+from rlver.rl.config import CheckpointSettings, GRPOSettings, LossSettings, PPOSettings, RewardSettings
 from rlver.rl.metrics import METRIC_KEYS
 from rlver.rl.trainer import Trainer, TrainerCallback
 from tests.test_rl_support import TEST_PRESET, KeywordAgent, make_profiles, one_torch_thread, tiny_config  # noqa: F401
@@ -43,6 +43,22 @@ def test_mean_reward_rises(tmp_path, algo):
     rewards = [row["reward/mean"] for row in rows]
     first, last = statistics.fmean(rewards[:3]), statistics.fmean(rewards[-3:])
     assert last > first + 0.2, f"reward did not rise: {[round(r, 2) for r in rewards]}"
+
+
+def test_turn_level_grpo_on_per_turn_rewards_learns(tmp_path):
+    """GRPO with ``credit: turn`` on emotion deltas: the final emotion rises as with the outcome reward."""
+    config = tiny_config(
+        "grpo",
+        tmp_path,
+        steps=12,
+        checkpoint=CheckpointSettings(every=100, keep_last_k=1),
+        reward=RewardSettings(name="emotion_delta"),
+        grpo=GRPOSettings(credit="turn", gamma=0.0),
+    )
+    rows = make_trainer(config).train()
+    emotion = [row["emotion/final_mean"] for row in rows]
+    first, last = statistics.fmean(emotion[:3]), statistics.fmean(emotion[-3:])
+    assert last > first + 20, f"final emotion did not rise: {[round(e) for e in emotion]}"
 
 
 def test_outputs_metrics_transcripts_checkpoints(tmp_path):

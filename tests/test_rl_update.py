@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import random
+from dataclasses import replace
 
 import pytest
 import torch
@@ -11,7 +12,7 @@ import torch
 from rlver.models.tiny import tiny_test_setup
 from rlver.policy.base import TokenTrace
 from rlver.rl.batch import collate
-from rlver.rl.config import LossSettings, OptimSettings, PPOSettings, TrainConfig
+from rlver.rl.config import GRPOSettings, LossSettings, OptimSettings, PPOSettings, TrainConfig
 from rlver.rl.grpo import GRPO
 from rlver.rl.ppo import PPO
 from rlver.rl.value import build_critic
@@ -75,10 +76,14 @@ def trainable_snapshot(*modules):
     }
 
 
-@pytest.mark.parametrize("algo,critic_kind", [("ppo", "separate"), ("ppo", "value_head"), ("grpo", None)])
+@pytest.mark.parametrize(
+    "algo,critic_kind", [("ppo", "separate"), ("ppo", "value_head"), ("grpo", None), ("grpo", "turn")]
+)
 def test_every_trainable_parameter_changes_after_one_step(tiny, algo, critic_kind):
     model = copy.deepcopy(tiny[0])
     config = make_config(algo)
+    if critic_kind == "turn":  # GRPO with turn-level credit
+        config = replace(config, grpo=GRPOSettings(credit="turn", gamma=1.0))
     batch = synthetic_batch(model.config.vocab_size)
     if algo == "ppo":
         critic = build_critic(critic_kind, model)

@@ -14,7 +14,16 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-__all__ = ["masked_sum", "masked_mean", "masked_var", "masked_whiten", "gae", "group_advantages"]
+__all__ = [
+    "masked_sum",
+    "masked_mean",
+    "masked_var",
+    "masked_whiten",
+    "gae",
+    "group_advantages",
+    "turn_index",
+    "turn_group_advantages",
+]
 
 
 def masked_sum(values: Tensor, mask: Tensor, dim: int | None = None) -> Tensor:
@@ -129,3 +138,71 @@ def group_advantages(
     centred = rewards - mean[inverse]  # (N,)
     advantages = centred / (std[inverse] + eps) if normalize_std else centred
     return torch.where(count[inverse] > 1, advantages, torch.zeros_like(advantages))
+
+
+def turn_index(mask: Tensor) -> Tensor:
+    """Which policy turn each position belongs to: (B, T) long, -1 where ``mask`` is 0.
+
+    A turn is a contiguous run of mask-1 positions; turns are numbered 0, 1, ... per row.
+    """
+    is_action = mask.bool()
+    before = torch.nn.functional.pad(is_action[:, :-1], (1, 0), value=False)  # (B, T) previous position
+    starts = (is_action & ~before).long()  # (B, T) 1 where a run of policy tokens begins
+    index = torch.cumsum(starts, dim=1) - 1  # (B, T)
+    return torch.where(is_action, index, torch.full_like(index, -1))
+
+
+@torch.no_grad()
+def turn_group_advantages(
+    token_rewards: Tensor,
+    mask: Tensor,
+    groups: Tensor,
+    *,
+    gamma: float = 1.0,
+    normalize_std: bool = True,
+    eps: float = 1e-6,
+) -> Tensor:
+    """Turn-level group-relative advantages for multi-turn dialogues: (B, T), 0 where ``mask`` is 0.
+
+    ``token_rewards``, ``mask``: (B, T), each turn's reward on one of its policy tokens (the last);
+    ``groups``: (B,). With r_{i,k} the reward of dialogue i's k-th policy turn:
+        G_{i,k} = r_{i,k} + gamma * G_{i,k+1}                  (return-to-go over the dialogue's turns)
+        A_{i,k} = (G_{i,k} - mean_{j in g(i)} G_{j,k}) / (std_{j in g(i)} G_{j,k} + eps)
+    where the group statistics run over the group's dialogues that reached turn k, and A_{i,k} is
+    broadcast to every token of turn k. This is GRPO's baseline applied per turn (cf. the turn-level
+    credit assignment of Zeng et al. 2025, MT-GRPO): a reply is judged by what followed it, not by
+    what the earlier replies had already won or lost. With gamma = 1 and a reward only on the last
+    turn every turn of a dialogue gets the same return, as in :func:`group_advantages`, but the
+    baseline of turn k only counts dialogues that lasted k + 1 turns.
+    """
+    if token_rewards.shape != mask.shape or groups.shape != token_rewards.shape[:1]:
+        raise ValueError(
+            f"shape mismatch: token_rewards {tuple(token_rewards.shape)}, mask {tuple(mask.shape)}, "
+            f"groups {tuple(groups.shape)}"
+        )
+    batch = token_rewards.shape[0]
+    turns = turn_index(mask)  # (B, T)
+    n_turns = int(turns.max()) + 1 if turns.numel() else 0
+    if n_turns <= 0:
+        return torch.zeros_like(token_rewards, dtype=torch.float32)
+    slot = turns.clamp(min=0)  # (B, T)
+    rewards = torch.where(turns >= 0, token_rewards.float(), torch.zeros_like(token_rewards, dtype=torch.float32))
+    per_turn = torch.zeros(batch, n_turns, dtype=torch.float32, device=rewards.device).scatter_add_(
+        1, slot, rewards
+    )  # (B, K) r_{i,k}
+    lengths = turns.max(dim=1).values + 1  # (B,) turns per dialogue
+    present = torch.arange(n_turns, device=rewards.device)[None, :] < lengths[:, None]  # (B, K)
+    to_go = torch.zeros_like(per_turn)  # (B, K) G_{i,k}
+    running = torch.zeros(batch, dtype=torch.float32, device=rewards.device)
+    for k in reversed(range(n_turns)):
+        running = per_turn[:, k] + gamma * running
+        to_go[:, k] = torch.where(present[:, k], running, torch.zeros_like(running))
+    _, dense = torch.unique(groups, return_inverse=True)  # (B,)
+    keys = dense[:, None] * n_turns + torch.arange(n_turns, device=rewards.device)[None, :]  # (B, K)
+    flat = group_advantages(
+        to_go[present], keys[present], normalize_std=normalize_std, eps=eps
+    )  # (M,) one per (dialogue, turn) that exists
+    per_turn_adv = torch.zeros_like(to_go)
+    per_turn_adv[present] = flat
+    advantages = torch.gather(per_turn_adv, 1, slot)  # (B, T)
+    return torch.where(turns >= 0, advantages, torch.zeros_like(advantages))

@@ -191,9 +191,17 @@ class GRPOSettings(_Checked):
     """Divide by the group's reward std (GRPO); False = only subtract the group mean (Dr. GRPO)."""
     eps: float = 1e-6
     """Added to the group std before dividing."""
+    credit: str = "episode"
+    """``episode``: every token of a dialogue gets the dialogue's group-relative return (GRPO).
+    ``turn``: each policy turn gets its own discounted return-to-go, compared with the same turn of
+    the other dialogues in its group (needs a per-turn reward such as ``emotion_delta``)."""
+    gamma: float = 1.0
+    """Discount between policy turns for ``credit: turn`` (0 = each turn only its own reward)."""
 
     def __post_init__(self) -> None:
         self._require(self.eps > 0, "eps", "must be > 0")
+        self._require(self.credit in ("episode", "turn"), "credit", "must be 'episode' or 'turn'")
+        self._require(0 <= self.gamma <= 1, "gamma", "must be in [0, 1]")
 
 
 @dataclass(frozen=True)

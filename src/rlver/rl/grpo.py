@@ -3,7 +3,9 @@
 Each profile is played ``group_size`` times with the same simulator seed; only the policy's samples
 differ. Each dialogue's return is compared with its group's:
     A_i = (R_i - mean(R_group)) / (std(R_group) + eps)                      (advantages.group_advantages)
-and broadcast to every token the policy sampled in that dialogue. The loss is PPO's clipped
+and broadcast to every token the policy sampled in that dialogue. With ``grpo.credit: turn`` each
+policy turn is compared instead with the same turn of its group, on its return-to-go
+(advantages.turn_group_advantages), which suits a per-turn reward such as ``emotion_delta``. The loss is PPO's clipped
 surrogate with that advantage, minus the entropy bonus, plus the optional KL penalty (GRPO eq. 3):
     L = L_clip(logp, logp_old, A) - c_H * H + beta * KL_k3(pi || pi_ref)
 aggregated as a token mean over the batch's policy tokens (as verl's ``token-mean``; the original
@@ -15,7 +17,7 @@ from __future__ import annotations
 import torch
 from torch import Tensor, nn
 
-from rlver.rl.advantages import group_advantages, masked_mean
+from rlver.rl.advantages import group_advantages, masked_mean, turn_group_advantages
 from rlver.rl.algorithm import Algorithm, UpdateBatch
 from rlver.rl.batch import RolloutBatch
 from rlver.rl.config import TrainConfig
@@ -37,10 +39,20 @@ class GRPO(Algorithm):
     def prepare(self, batch: RolloutBatch) -> UpdateBatch:
         self.policy.eval()
         settings = self.config.grpo
-        per_episode = group_advantages(
-            batch.rewards, batch.groups, normalize_std=settings.normalize_std, eps=settings.eps
-        )  # (B,)
-        advantages = per_episode[:, None] * batch.loss_mask  # (B, T-1): broadcast to the policy's tokens
+        if settings.credit == "turn":
+            advantages = turn_group_advantages(
+                batch.token_rewards,
+                batch.loss_mask,
+                batch.groups,
+                gamma=settings.gamma,
+                normalize_std=settings.normalize_std,
+                eps=settings.eps,
+            )  # (B, T-1): each turn's group-relative return-to-go on its tokens
+        else:
+            per_episode = group_advantages(
+                batch.rewards, batch.groups, normalize_std=settings.normalize_std, eps=settings.eps
+            )  # (B,)
+            advantages = per_episode[:, None] * batch.loss_mask  # (B, T-1): broadcast to the policy's tokens
         return UpdateBatch(
             batch=batch,
             old_logp=self.score_logp(self.policy, batch),
