@@ -61,6 +61,23 @@ def test_turn_level_grpo_on_per_turn_rewards_learns(tmp_path):
     assert last > first + 20, f"final emotion did not rise: {[round(e) for e in emotion]}"
 
 
+def test_grpo_can_take_old_logprobs_from_the_rollout(tmp_path):
+    """``grpo.old_logp: rollout`` skips the scoring forward pass and trains the same way."""
+    runs = {}
+    for source in ("recompute", "rollout"):
+        config = tiny_config(
+            "grpo", tmp_path / source, steps=2, grpo=GRPOSettings(old_logp=source),
+            checkpoint=CheckpointSettings(every=100, keep_last_k=1),
+        )
+        runs[source] = make_trainer(config).train()
+    recomputed, reused = runs["recompute"], runs["rollout"]
+    assert recomputed[0]["rollout/logprob_mismatch"] < 1e-4  # the sampler's numbers are the trainer's
+    assert reused[0]["rollout/logprob_mismatch"] is None  # nothing to compare them with
+    # the same rollouts (same seeds), and an update from (numerically) the same old log-probs
+    assert reused[0]["reward/mean"] == recomputed[0]["reward/mean"]
+    assert reused[0]["losses/policy"] == pytest.approx(recomputed[0]["losses/policy"], abs=1e-4)
+
+
 def test_outputs_metrics_transcripts_checkpoints(tmp_path):
     seen: list[str] = []
 

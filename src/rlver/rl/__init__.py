@@ -7,7 +7,7 @@ The math lives in :mod:`rlver.rl.advantages` and :mod:`rlver.rl.losses` (pure fu
 algorithms in :mod:`rlver.rl.ppo` and :mod:`rlver.rl.grpo`, the loop in :mod:`rlver.rl.trainer`.
 """
 
-from rlver.rl.advantages import gae, group_advantages, masked_mean, masked_whiten
+from rlver.rl.advantages import gae, group_advantages, masked_mean, masked_whiten, turn_group_advantages
 from rlver.rl.algorithm import Algorithm, UpdateBatch
 from rlver.rl.batch import CollateStats, RolloutBatch, collate
 from rlver.rl.checkpoint import CheckpointManager
@@ -62,6 +62,7 @@ __all__ = [
     # math
     "gae",
     "group_advantages",
+    "turn_group_advantages",
     "masked_mean",
     "masked_whiten",
     "clipped_surrogate",

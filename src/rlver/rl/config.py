@@ -197,11 +197,17 @@ class GRPOSettings(_Checked):
     the other dialogues in its group (needs a per-turn reward such as ``emotion_delta``)."""
     gamma: float = 1.0
     """Discount between policy turns for ``credit: turn`` (0 = each turn only its own reward)."""
+    old_logp: str = "recompute"
+    """``recompute``: old log-probs from a forward pass with the training code path (exact ratio 1
+    on the first mini-batch). ``rollout``: the log-probs recorded while sampling, saving that
+    forward pass; only when sampler and trainer run the same weights in the same precision (the
+    native HF path: ``rollout/logprob_mismatch`` ~1e-6), never with vLLM or bf16 rollouts."""
 
     def __post_init__(self) -> None:
         self._require(self.eps > 0, "eps", "must be > 0")
         self._require(self.credit in ("episode", "turn"), "credit", "must be 'episode' or 'turn'")
         self._require(0 <= self.gamma <= 1, "gamma", "must be in [0, 1]")
+        self._require(self.old_logp in ("recompute", "rollout"), "old_logp", "must be 'recompute' or 'rollout'")
 
 
 @dataclass(frozen=True)

@@ -55,7 +55,9 @@ class GRPO(Algorithm):
             advantages = per_episode[:, None] * batch.loss_mask  # (B, T-1): broadcast to the policy's tokens
         return UpdateBatch(
             batch=batch,
-            old_logp=self.score_logp(self.policy, batch),
+            old_logp=(
+                batch.sampled_logprobs if settings.old_logp == "rollout" else self.score_logp(self.policy, batch)
+            ),
             advantages=advantages,
             ref_logp=self.reference_logp(batch),
         )

@@ -291,9 +291,10 @@ class Trainer:
             batch = batch.to(self.algorithm.device)
             prepared = self.algorithm.prepare(batch)
             mask = batch.loss_mask
-            mismatch = float(
-                ((prepared.old_logp - batch.sampled_logprobs).abs() * mask).sum() / mask.sum().clamp(min=1)
-            )
+            if prepared.old_logp is not batch.sampled_logprobs:  # unmeasurable when they are the same numbers
+                mismatch = float(
+                    ((prepared.old_logp - batch.sampled_logprobs).abs() * mask).sum() / mask.sum().clamp(min=1)
+                )
             generator = torch.Generator().manual_seed(derive_seed(config.seed, "minibatches", step))
             losses = self.algorithm.update(prepared, generator)
         update_seconds = time.perf_counter() - update_start
