@@ -46,6 +46,7 @@ def run(variant: str, seed: int, out: Path, steps: int | None) -> dict:
         "base": {k: summary["base"][k] for k in ("score", "success", "failure", "n", "format_violations")},
         "trained": {k: summary["trained"][k] for k in ("score", "success", "failure", "n", "format_violations")},
         "reward_curve": summary["training"]["reward_curve"],
+        "final_emotion_curve": summary["training"].get("final_emotion_curve"),
         "format_violation_rate_curve": summary["training"]["format_violation_rate_curve"],
         "by_need": {"base": summary["base"].get("by_need"), "trained": summary["trained"].get("by_need")},
         "timings": summary["timings"],

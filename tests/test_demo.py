@@ -31,6 +31,7 @@ def _check_outputs(out: Path) -> dict:
         assert summary[side]["n"] == 4
         assert 0 <= summary[side]["score"] <= 100
     assert summary["steps"] == 2 and len(summary["training"]["reward_curve"]) == 2
+    assert len(summary["training"]["final_emotion_curve"]) == 2
     assert {"load_seconds", "bench_base_seconds", "train_seconds", "bench_trained_seconds", "total_seconds"} <= set(
         summary["timings"]
     )

@@ -30,19 +30,22 @@ from rlver.errors import ConfigError
 __all__ = ["register", "demo", "DEMO_CONFIGS", "QUICK_OVERRIDES", "BenchSettings", "demo_train_config", "run_demo"]
 
 _COMMON: dict[str, Any] = {
-    # The best of the settings measured so far (docs/demo.md): GRPO on the sage preset, 30 steps of
-    # 8 profiles x 4 rollouts, a small KL anchor to the base model.
+    # The best of the settings measured so far (docs/demo.md): GRPO on the sage preset, 40 steps of
+    # 8 profiles x 4 rollouts; per-turn emotion changes as the reward with turn-level group baselines
+    # (each reply is compared with the other replies at the same turn of its group); no KL anchor.
     "policy": "builtin:tiny",
     "simulator": "offline",
     "preset": "sage",
     "profiles": "builtin:train",
-    "steps": 30,
+    "steps": 40,
     "seed": 0,
     "out_dir": "runs/demo",
     "rollout": {"profiles_per_step": 8, "group_size": 4, "max_turns": 5, "temperature": 1.0,
                 "max_new_tokens": 64, "max_length": 2048, "max_concurrent": 64},
-    "optim": {"actor_lr": 1e-4, "critic_lr": 1e-3, "epochs": 1, "minibatch_size": 8, "max_grad_norm": 1.0},
-    "loss": {"clip_eps": 0.2, "entropy_coef": 0.0, "kl_coef": 0.05, "kl_kind": "k3"},
+    "optim": {"actor_lr": 2e-4, "critic_lr": 1e-3, "epochs": 1, "minibatch_size": 8, "max_grad_norm": 1.0},
+    "loss": {"clip_eps": 0.2, "entropy_coef": 0.0, "kl_coef": 0.0, "kl_kind": "k3"},
+    "grpo": {"credit": "turn", "gamma": 0.0, "old_logp": "rollout"},
+    "reward": {"name": "emotion_delta", "format_violation_reward": -0.1},
     "checkpoint": {"every": 1000, "keep_last_k": 1},
     "logging": {"tensorboard": False, "progress": True, "save_rollouts": True},
 }
@@ -247,6 +250,7 @@ def _summary(config, bench: BenchSettings, base, trained, rows, timings, files, 
         return round(trained[key] - base[key], 2)
 
     rewards = [r.get("reward/mean") for r in rows]
+    emotions = [r.get("emotion/final_mean") for r in rows]
     return {
         "policy": config.policy,
         "algo": config.algo,
@@ -264,7 +268,11 @@ def _summary(config, bench: BenchSettings, base, trained, rows, timings, files, 
             "episodes_per_step": config.episodes_per_step,
             "reward_first": rewards[0] if rewards else None,
             "reward_last": rewards[-1] if rewards else None,
+            "reward_name": config.reward.name,
             "reward_curve": rewards,
+            "final_emotion_first": emotions[0] if emotions else None,
+            "final_emotion_last": emotions[-1] if emotions else None,
+            "final_emotion_curve": emotions,
             "format_violation_rate_curve": _format_rates(rows) if config.rollout.think else None,
         },
         "timings": {k: round(v, 1) for k, v in timings.items()},
@@ -281,14 +289,17 @@ def _write_outputs(out: Path, rows, base, trained, config) -> dict[str, str]:
     folder = out / "plots"
     before, after = load_dialogues(out / "bench" / "base"), load_dialogues(out / "bench" / "trained")
     files: dict[str, Path] = {name: folder / f"{name}.png" for name in ("reward_curve", "scores", "outcomes", "trajectories")}
-    plots.plot_reward_curve(rows, files["reward_curve"])
+    # The final emotion is RLVER's reward (x 100) whichever reward trained the policy (emotion or its deltas).
+    plots.plot_reward_curve(rows, files["reward_curve"], key="emotion/final_mean", ylabel="final emotion (0-100)",
+                            title="Training dialogues: final emotion per step")
     plots.plot_score_bars({"base": base.get("score"), "trained": trained.get("score")}, files["scores"],
                           title="Sentient score, builtin:test (sage, offline simulator)")
     plots.plot_outcome_counts({"base": base, "trained": trained}, files["outcomes"])
     plots.plot_trajectory_pairs(before, after, files["trajectories"], n=3, labels=("base", "trained"))
     if config.rollout.think:
         rates = [{"step": r["step"], "format_violation_rate": v} for r, v in zip(rows, _format_rates(rows))]
-        plots.plot_reward_curve(rates, folder / "format_violations.png", key="format_violation_rate")
+        plots.plot_reward_curve(rates, folder / "format_violations.png", key="format_violation_rate",
+                                ylabel="share of dialogues", title="Think-mode format violations per step")
         files["format_violations"] = folder / "format_violations.png"
     files["report"] = write_report(out, out / "report.html", title=f"rlver demo: {config.algo.upper()} on builtin:tiny")
     files["summary"] = out / "summary.json"

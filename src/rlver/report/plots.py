@@ -124,8 +124,10 @@ def plot_reward_curve(
     *,
     key: str = "reward/mean",
     window: int = 5,
+    ylabel: str = "reward",
+    title: str = "Training reward",
 ) -> "Figure":
-    """Reward per training step (``metrics.jsonl`` rows) with a trailing moving average."""
+    """``key`` (the reward by default) per training step (``metrics.jsonl`` rows) with a trailing moving average."""
     xs, ys = _series(metrics, key)
     fig = _figure()
     ax = fig.add_subplot()
@@ -143,8 +145,8 @@ def plot_reward_curve(
     else:
         ax.text(0.5, 0.5, f"no '{key}' in metrics", ha="center", va="center", transform=ax.transAxes)
     ax.set_xlabel("step")
-    ax.set_ylabel("reward")
-    ax.set_title("Training reward")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
     ax.grid(alpha=0.3)
     return _done(fig, path)
 
