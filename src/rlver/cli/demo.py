@@ -31,8 +31,9 @@ __all__ = ["register", "demo", "DEMO_CONFIGS", "QUICK_OVERRIDES", "BenchSettings
 
 _COMMON: dict[str, Any] = {
     # The best of the settings measured so far (docs/demo.md): GRPO on the sage preset, 40 steps of
-    # 8 profiles x 4 rollouts; per-turn emotion changes as the reward with turn-level group baselines
-    # (each reply is compared with the other replies at the same turn of its group); no KL anchor.
+    # 8 profiles x 4 rollouts of 10 replies (as long as the benchmark's dialogues, so that repeating
+    # oneself is punished in training too); per-turn emotion changes as the reward with turn-level
+    # group baselines (each reply is compared with the other replies at the same turn of its group).
     "policy": "builtin:tiny",
     "simulator": "offline",
     "preset": "sage",
@@ -40,7 +41,7 @@ _COMMON: dict[str, Any] = {
     "steps": 40,
     "seed": 0,
     "out_dir": "runs/demo",
-    "rollout": {"profiles_per_step": 8, "group_size": 4, "max_turns": 5, "temperature": 1.0,
+    "rollout": {"profiles_per_step": 8, "group_size": 4, "max_turns": 10, "temperature": 1.0,
                 "max_new_tokens": 64, "max_length": 2048, "max_concurrent": 64},
     "optim": {"actor_lr": 2e-4, "critic_lr": 1e-3, "epochs": 1, "minibatch_size": 8, "max_grad_norm": 1.0},
     "loss": {"clip_eps": 0.2, "entropy_coef": 0.0, "kl_coef": 0.0, "kl_kind": "k3"},
