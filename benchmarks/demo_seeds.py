@@ -27,7 +27,9 @@ ROOT = Path(__file__).resolve().parents[1]
 TARGET_GAIN = 25.0
 
 
-def run(variant: str, seed: int, out: Path, steps: int | None) -> dict:
+def run(variant: str, seed: int, out: Path, steps: int | None, reuse: bool = False) -> dict:
+    if reuse and (out / "summary.json").is_file():  # a finished run of this variant and seed
+        return read_run(seed, out, load=None)
     rlver = ROOT / ".venv" / "bin" / "rlver"
     command = [str(rlver if rlver.exists() else "rlver"), "demo", "--out", str(out), "--seed", str(seed)]
     command += ["--algo", "ppo"] if variant == "ppo" else ["--algo", "grpo"]
@@ -39,10 +41,17 @@ def run(variant: str, seed: int, out: Path, steps: int | None) -> dict:
     done = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr[-4000:]}")
+    return read_run(seed, out, load=load)
+
+
+def read_run(seed: int, out: Path, load: float | None) -> dict:
     summary = json.loads((out / "summary.json").read_text())
+    if summary["seed"] != seed or summary["quick"]:
+        raise SystemExit(f"{out}/summary.json is not a full run with seed {seed}")
     return {
         "seed": seed,
-        "load_before": round(load, 2),
+        "out": str(out.relative_to(ROOT)) if out.is_relative_to(ROOT) else str(out),
+        "load_before": None if load is None else round(load, 2),
         "base": {k: summary["base"][k] for k in ("score", "success", "failure", "n", "format_violations")},
         "trained": {k: summary["trained"][k] for k in ("score", "success", "failure", "n", "format_violations")},
         "reward_curve": summary["training"]["reward_curve"],
@@ -75,6 +84,10 @@ def main() -> int:
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
     parser.add_argument("--steps", type=int, default=None, help="override the demo's training steps")
     parser.add_argument("--runs-dir", type=Path, default=ROOT / "runs" / "demo-seeds")
+    parser.add_argument("--note", default="", help="how the runs were made (kept with the variant's results)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="read RUNS_DIR/VARIANT-sSEED/summary.json where it exists instead of running again "
+                             "(e.g. runs made in parallel, or by demo_resources.py --keep)")
     args = parser.parse_args()
     previous = RESULTS / "demo_seeds.json"
     result = json.loads(previous.read_text()) if previous.exists() else {}
@@ -83,11 +96,12 @@ def main() -> int:
     for variant in args.variants:
         runs = []
         for seed in args.seeds:
-            runs.append(run(variant, seed, args.runs_dir / f"{variant}-s{seed}", args.steps))
+            runs.append(run(variant, seed, args.runs_dir / f"{variant}-s{seed}", args.steps, args.reuse))
             r = runs[-1]
             print(f"{variant} seed {seed}: base {r['base']['score']} -> trained {r['trained']['score']} "
                   f"({r['timings']['total_seconds']:.0f}s)", flush=True)
-        variants[variant] = {"seeds": args.seeds, "steps": args.steps, "summary": aggregate(runs), "runs": runs}
+        variants[variant] = {"seeds": args.seeds, "steps": args.steps, "note": args.note,
+                             "summary": aggregate(runs), "runs": runs}
     rows = []
     for name, data in variants.items():
         s = data["summary"]
