@@ -78,6 +78,40 @@ def aggregate(runs: list[dict]) -> dict:
     return out
 
 
+def plot_curves(variants: dict, path: Path) -> None:
+    """Final emotion of the training dialogues per step, one line per variant and seed (and think's violations)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    think = variants.get("think")
+    fig, axes = plt.subplots(1, 2 if think else 1, figsize=(11 if think else 6.5, 3.8), squeeze=False)
+    ax = axes[0][0]
+    for name, data in sorted(variants.items()):
+        for run in data["runs"]:
+            curve = run.get("final_emotion_curve") or []
+            ax.plot(range(1, len(curve) + 1), curve, linewidth=1.4, label=f"{name} seed {run['seed']}")
+    ax.set_xlabel("step")
+    ax.set_ylabel("final emotion of training dialogues")
+    ax.set_title("rlver demo: training curves")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    if think:
+        ax = axes[0][1]
+        for run in think["runs"]:
+            rates = run.get("format_violation_rate_curve") or []
+            ax.plot(range(1, len(rates) + 1), rates, linewidth=1.4, label=f"think seed {run['seed']}")
+        ax.set_xlabel("step")
+        ax.set_ylabel("dialogues ended by a format violation")
+        ax.set_title("--think: format violations")
+        ax.grid(alpha=0.3)
+        ax.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--variants", nargs="+", default=["grpo"], choices=["grpo", "ppo", "think"])
@@ -111,6 +145,7 @@ def main() -> int:
                      "yes" if s["target_met"] else "no"))
     print_table("rlver demo over seeds (means; builtin:test, sage, offline simulator)",
                 ["variant", "base", "trained", "gain", "success", "failure", "median s", "target"], rows)
+    plot_curves(variants, RESULTS / "demo_curves.png")
     result["target"] = f"trained - base >= {TARGET_GAIN} points, more successes, fewer failures (means over seeds)"
     path = write_result("demo_seeds", result)
     print(f"wrote {path}")
