@@ -204,9 +204,11 @@ def _training_section(data: ReportData, images: _Images) -> str:
         return ""
     last = data.metrics[-1]
     keys = [k for k, _ in plots.TRAINING_KEYS if k in last]
-    charts = _figure(
-        images, plots.plot_reward_curve(data.metrics), "reward", "Reward per step (final emotion / 100)"
+    # The final emotion is RLVER's reward (x 100) whichever reward trained the run (final emotion or deltas).
+    curve = plots.plot_reward_curve(
+        data.metrics, key="emotion/final_mean", ylabel="final emotion (0-100)", title="Final emotion per step"
     )
+    charts = _figure(images, curve, "reward", "Final emotion of the training dialogues per step (RLVER's reward x 100)")
     charts += _figure(images, plots.plot_training_curves(data.metrics), "curves", "Training curves")
     table = _table(["metric", "last value"], [(k, last[k]) for k in keys])
     trajectories = ""

@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 TRAINING_KEYS: tuple[tuple[str, str], ...] = (
-    ("reward/mean", "reward (final emotion / 100)"),
+    ("reward/mean", "reward (the configured reward's return)"),
     ("emotion/final_mean", "final emotion"),
     ("rollout/turns_mean", "policy turns per dialogue"),
     ("rollout/format_violations", "format violations"),
