@@ -85,26 +85,20 @@ def plot_curves(variants: dict, path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    think = variants.get("think")
-    fig, axes = plt.subplots(1, 2 if think else 1, figsize=(11 if think else 6.5, 3.8), squeeze=False)
-    ax = axes[0][0]
-    for name, data in sorted(variants.items()):
-        for run in data["runs"]:
-            curve = run.get("final_emotion_curve") or []
-            ax.plot(range(1, len(curve) + 1), curve, linewidth=1.4, label=f"{name} seed {run['seed']}")
-    ax.set_xlabel("step")
-    ax.set_ylabel("final emotion of training dialogues")
-    ax.set_title("rlver demo: training curves")
-    ax.grid(alpha=0.3)
-    ax.legend(fontsize=8)
-    if think:
-        ax = axes[0][1]
-        for run in think["runs"]:
-            rates = run.get("format_violation_rate_curve") or []
-            ax.plot(range(1, len(rates) + 1), rates, linewidth=1.4, label=f"think seed {run['seed']}")
+    panels = [("final_emotion_curve", "final emotion of training dialogues", "rlver demo: training curves",
+               sorted(variants.items()))]
+    if "think" in variants:
+        panels.append(("format_violation_rate_curve", "dialogues ended by a format violation",
+                       "--think: format violations", [("think", variants["think"])]))
+    fig, axes = plt.subplots(1, len(panels), figsize=(5.5 * len(panels) + 1, 3.8), squeeze=False)
+    for ax, (key, ylabel, title, series) in zip(axes[0], panels):
+        for name, data in series:
+            for run in data["runs"]:
+                curve = run.get(key) or []
+                ax.plot(range(1, len(curve) + 1), curve, linewidth=1.4, label=f"{name} seed {run['seed']}")
         ax.set_xlabel("step")
-        ax.set_ylabel("dialogues ended by a format violation")
-        ax.set_title("--think: format violations")
+        ax.set_ylabel(ylabel)
+        ax.set_title(title)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=8)
     fig.tight_layout()
