@@ -113,3 +113,14 @@ def test_public_api_is_explicit():
     assert {"Trainer", "TrainConfig", "PPO", "GRPO", "gae", "group_advantages", "load_config"} <= set(
         rl.__all__
     )
+
+
+def test_turn_credit_with_outcome_reward_needs_gamma_one():
+    from rlver.rl.config import GRPOSettings, RewardSettings, TrainConfig
+
+    with pytest.raises(ConfigError, match="grpo.gamma"):
+        TrainConfig(grpo=GRPOSettings(credit="turn", gamma=0.0), reward=RewardSettings(name="emotion"))
+    ok = TrainConfig(grpo=GRPOSettings(credit="turn", gamma=0.0), reward=RewardSettings(name="emotion_delta"))
+    assert ok.grpo.credit == "turn"
+    with pytest.raises(ConfigError, match="grpo.credit"):
+        GRPOSettings(credit="step")

@@ -11,7 +11,9 @@ different code path (KV cache, left padding, batch composition, possibly another
 so they differ from the training forward by numerical noise. Using them would make the ratio differ
 from 1 before any update and bias the clipping. Recomputing with the exact forward used for the loss
 makes the first mini-batch's ratio exactly 1; the difference to the sampled log-probs is logged as
-``rollout/logprob_mismatch`` (a check that the traces are token-exact).
+``rollout/logprob_mismatch`` (a check that the traces are token-exact). Where that mismatch is
+~1e-6 (the native HF path in fp32), GRPO can skip the pass and use the sampler's numbers
+(``grpo.old_logp: rollout``).
 """
 
 from __future__ import annotations

@@ -34,6 +34,8 @@ __all__ = [
 Algo = Literal["ppo", "grpo"]
 CriticKind = Literal["value_head", "separate"]
 Precision = Literal["auto", "fp32", "bf16"]
+Credit = Literal["episode", "turn"]
+OldLogp = Literal["recompute", "rollout"]
 
 
 class ConfigValueError(ConfigError):
@@ -191,13 +193,13 @@ class GRPOSettings(_Checked):
     """Divide by the group's reward std (GRPO); False = only subtract the group mean (Dr. GRPO)."""
     eps: float = 1e-6
     """Added to the group std before dividing."""
-    credit: str = "episode"
+    credit: Credit = "episode"
     """``episode``: every token of a dialogue gets the dialogue's group-relative return (GRPO).
     ``turn``: each policy turn gets its own discounted return-to-go, compared with the same turn of
     the other dialogues in its group (needs a per-turn reward such as ``emotion_delta``)."""
     gamma: float = 1.0
     """Discount between policy turns for ``credit: turn`` (0 = each turn only its own reward)."""
-    old_logp: str = "recompute"
+    old_logp: OldLogp = "recompute"
     """``recompute``: old log-probs from a forward pass with the training code path (exact ratio 1
     on the first mini-batch). ``rollout``: the log-probs recorded while sampling, saving that
     forward pass; only when sampler and trainer run the same weights in the same precision (the
@@ -339,6 +341,13 @@ class TrainConfig(_Checked):
         if self.algo == "grpo" and self.group_size < 2:
             raise ConfigValueError(
                 "rollout.group_size", f"GRPO needs groups of >= 2 dialogues, got {self.group_size}"
+            )
+        if self.grpo.credit == "turn" and self.grpo.gamma < 1 and self.reward.name == "emotion":
+            # the outcome reward sits on the last turn only: discounting would starve the earlier turns
+            raise ConfigValueError(
+                "grpo.gamma",
+                "with reward.name 'emotion' (outcome only) turn-level credit needs gamma 1; "
+                "use reward.name 'emotion_delta' for per-turn rewards",
             )
 
     @property

@@ -5,8 +5,9 @@ differ. Each dialogue's return is compared with its group's:
     A_i = (R_i - mean(R_group)) / (std(R_group) + eps)                      (advantages.group_advantages)
 and broadcast to every token the policy sampled in that dialogue. With ``grpo.credit: turn`` each
 policy turn is compared instead with the same turn of its group, on its return-to-go
-(advantages.turn_group_advantages), which suits a per-turn reward such as ``emotion_delta``. The loss is PPO's clipped
-surrogate with that advantage, minus the entropy bonus, plus the optional KL penalty (GRPO eq. 3):
+(advantages.turn_group_advantages), which suits a per-turn reward such as ``emotion_delta``.
+The loss is PPO's clipped surrogate with that advantage, minus the entropy bonus, plus the optional
+KL penalty (GRPO eq. 3):
     L = L_clip(logp, logp_old, A) - c_H * H + beta * KL_k3(pi || pi_ref)
 aggregated as a token mean over the batch's policy tokens (as verl's ``token-mean``; the original
 per-sequence mean would weight short dialogues' tokens more).
