@@ -16,7 +16,6 @@ Files written to ``OUT``:
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +26,7 @@ import yaml
 from rlver.errors import ConfigError
 from rlver.policy.prompts import system_prompt as default_system_prompt
 from rlver.profiles.schema import Profile
-from rlver.utils.io import atomic_write_jsonl, atomic_write_text
+from rlver.utils.io import atomic_path, atomic_write_jsonl, atomic_write_text
 
 __all__ = [
     "VERL_VERSION",
@@ -143,12 +142,8 @@ def _write_rows(rows: list[dict[str, Any]], stem: Path, data_format: DataFormat)
     except ImportError:
         raise ConfigError("--format parquet needs pyarrow (pip install pyarrow), or use --format jsonl") from None
     path = stem.with_suffix(".parquet")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
+    with atomic_path(path) as tmp:
         pq.write_table(pa.Table.from_pylist(rows), tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 

@@ -21,7 +21,6 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +28,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from rlver.llm.types import Message, SamplingParams
+from rlver.utils.io import atomic_write_text
 
 __all__ = ["CacheEntry", "ResponseCache", "fingerprint_key", "redact_url", "request_fingerprint"]
 
@@ -147,16 +147,8 @@ class ResponseCache:
         payload = json.dumps(
             {"key": key, "response": response, "request": dict(request)}, ensure_ascii=False, indent=1
         )
-        # Temp file in the same directory so os.replace is an atomic rename on one filesystem;
-        # concurrent writers of the same key each rename a complete file, last one wins.
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{key[:8]}-", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
-                handle.write(payload)
-            os.replace(tmp_name, path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        # Concurrent writers of the same key each rename a complete file; the last one wins.
+        atomic_write_text(path, payload)
         return path
 
     def __len__(self) -> int:

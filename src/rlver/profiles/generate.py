@@ -38,13 +38,12 @@ from rlver.profiles.io import (
     ProfileFileError,
     ProfileIssue,
     RawRecord,
-    atomic_write_text,
     iter_profile_records,
     profile_from_record,
 )
 from rlver.profiles.official import detect_language, extract_name
 from rlver.profiles.schema import CharacterType, HiddenNeed, Language, Profile
-from rlver.utils.io import JsonlAppender
+from rlver.utils.io import JsonlAppender, atomic_write_text
 
 __all__ = [
     "GeneratorConfig",

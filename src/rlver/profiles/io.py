@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
-import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +28,7 @@ from rlver.profiles.official import (
     profile_to_official,
 )
 from rlver.profiles.schema import Profile
+from rlver.utils.io import atomic_write_text
 
 __all__ = [
     "BUILTIN_PREFIX",
@@ -45,7 +44,6 @@ __all__ = [
     "profile_to_record",
     "load_profiles",
     "write_profiles",
-    "atomic_write_text",
 ]
 
 BUILTIN_PREFIX = "builtin:"
@@ -366,21 +364,3 @@ def write_profiles(
         text = yaml.dump(records, Dumper=_BlockStringDumper, allow_unicode=True, sort_keys=False, width=100)
     atomic_write_text(target, text)
     return target
-
-
-def atomic_write_text(path: str | os.PathLike[str], text: str) -> None:
-    """Replace ``path`` with ``text`` (UTF-8) so that readers see the old or the new file, never half."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        # mkstemp creates 0600; keep an existing file's mode, else the usual 0644.
-        os.chmod(temp_name, stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o644)
-        os.replace(temp_name, target)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import io
 import math
-import os
 import statistics
-import tempfile
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
 from rlver.errors import ConfigError
+from rlver.utils.io import atomic_path
 
 try:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -67,15 +66,8 @@ def _figure(width: float = 7.0, height: float = 4.0) -> "Figure":
 def save_figure(fig: "Figure", path: str | Path) -> Path:
     """Write ``fig`` as PNG to ``path`` atomically (temp file in the same folder, then rename)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".png", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            fig.savefig(handle, format="png")
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png")
     return path
 
 
