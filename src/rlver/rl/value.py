@@ -12,6 +12,7 @@ return from the state "tokens 0..i seen", i.e. just before the policy emits toke
 from __future__ import annotations
 
 import copy
+from abc import ABC, abstractmethod
 from typing import Any
 
 import torch
@@ -38,12 +39,17 @@ class ValueHead(nn.Module):
         return self.proj(hidden.float()).squeeze(-1)  # (B, T)
 
 
-class Critic(nn.Module):
-    """Values at the action positions: (B, T) tokens -> (B, T - 1)."""
+class Critic(nn.Module, ABC):
+    """Values at the action positions: (B, T) tokens -> (B, T - 1).
+
+    Abstract: PPO only calls :meth:`values`, so a critic that forgot it fails when built, not on the
+    first update.
+    """
 
     needs_policy_hidden: bool = False
     """True if :meth:`values` needs the policy's last hidden states (no forward pass of its own)."""
 
+    @abstractmethod
     def values(
         self,
         input_ids: Tensor,
@@ -51,7 +57,7 @@ class Critic(nn.Module):
         policy_hidden: Tensor | None = None,
         dtype: torch.dtype | None = None,
     ) -> Tensor:
-        raise NotImplementedError
+        """Values (B, T - 1) of ``input_ids`` (B, T); ``policy_hidden`` (B, T, H) if :attr:`needs_policy_hidden`."""
 
 
 class ValueHeadCritic(Critic):
@@ -63,7 +69,13 @@ class ValueHeadCritic(Critic):
         super().__init__()
         self.head = ValueHead(hidden_size)
 
-    def values(self, input_ids, attention_mask, policy_hidden=None, dtype=None) -> Tensor:
+    def values(
+        self,
+        input_ids: Tensor,
+        attention_mask: Tensor,
+        policy_hidden: Tensor | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> Tensor:
         if policy_hidden is None:
             raise ValueError("the value-head critic needs the policy's hidden states")
         return self.head(policy_hidden[:, :-1])  # (B, T-1)
@@ -77,7 +89,13 @@ class SeparateCritic(Critic):
         self.backbone = backbone
         self.head = ValueHead(hidden_size)
 
-    def values(self, input_ids, attention_mask, policy_hidden=None, dtype=None) -> Tensor:
+    def values(
+        self,
+        input_ids: Tensor,
+        attention_mask: Tensor,
+        policy_hidden: Tensor | None = None,
+        dtype: torch.dtype | None = None,
+    ) -> Tensor:
         with autocast(input_ids.device, dtype):
             out = self.backbone(input_ids=input_ids, attention_mask=attention_mask, use_cache=False)
         return self.head(out.last_hidden_state[:, :-1])  # (B, T-1)
