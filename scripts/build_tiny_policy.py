@@ -4,7 +4,7 @@
 
 Steps, all seeded:
 1. corpus: random-strategy supporter dialogues against the offline simulator on the built-in
-   *training* profiles (:mod:`rlver.models.corpus`), cached in ``--work/corpus.jsonl``;
+   *training* profiles (:mod:`rlver.build.corpus`), cached in ``--work/corpus.jsonl``;
 2. tokenizer: byte-level BPE with ChatML and think tokens, trained on the corpus text;
 3. model: a small Qwen2 (``--size``, ~5M parameters) from :func:`rlver.models.tiny.build_tiny_model`;
 4. pretraining: plain PyTorch, AdamW, linear warm-up then cosine decay. The loss is next-token
@@ -36,7 +36,7 @@ from pathlib import Path
 import torch
 
 from rlver.llm.types import Message
-from rlver.models.corpus import CorpusConfig, CorpusDialogue, build_corpus, encode_dialogue
+from rlver.build.corpus import CorpusConfig, CorpusDialogue, build_corpus, encode_dialogue
 from rlver.models.tiny import build_tiny_model, train_tokenizer
 from rlver.profiles.builtin import load_builtin
 from rlver.utils.io import atomic_write_json, atomic_write_jsonl, read_jsonl_tolerant

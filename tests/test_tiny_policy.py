@@ -11,7 +11,7 @@ from safetensors import safe_open
 from rlver.errors import ConfigError
 from rlver.llm.types import Message
 from rlver.models.builtin import TINY_POLICY_FILES, tiny_policy_info, tiny_policy_path
-from rlver.models.corpus import CorpusConfig, CorpusSupporter, assert_training_profiles, build_corpus, encode_dialogue
+from rlver.build.corpus import CorpusConfig, CorpusSupporter, assert_training_profiles, build_corpus, encode_dialogue
 from rlver.policy.base import PolicyRequest, TokenTrace
 from rlver.policy.hf import GenerationSettings, HFPolicy
 from rlver.policy.prompts import system_prompt

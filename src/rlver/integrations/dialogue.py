@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, TypeVar
 
 from rlver.errors import ConfigError
-from rlver.rl.trainer import derive_seed
+from rlver.utils.seeding import derive_seed31
 from rlver.rollout.loop import DialogueJob, RolloutConfig, run_dialogues
 from rlver.rollout.rewards import UnscorableEpisode, get_reward
 from rlver.rollout.types import Episode
@@ -212,7 +212,7 @@ class EpisodeSettings:
 
 def dialogue_seed(base: int, profile_id: str, step: int | str = 0) -> int:
     """Simulator seed shared by every rollout of one profile in one step (a GRPO group)."""
-    return derive_seed(base, "simulator", step, profile_id) % (2**31)
+    return derive_seed31(base, "simulator", step, profile_id)
 
 
 @dataclass(frozen=True)

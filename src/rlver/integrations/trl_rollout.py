@@ -40,7 +40,7 @@ from rlver.integrations.generators import HFTokenGenerator
 from rlver.integrations.token_policy import TokenGenerator, TokenPolicy, TokenPolicySettings
 from rlver.policy.hf import GenerationSettings, HFPolicy
 from rlver.profiles.schema import Profile
-from rlver.rl.trainer import derive_seed
+from rlver.utils.seeding import derive_seed31
 from rlver.rollout.loop import DialogueJob
 from rlver.rollout.types import Episode
 from rlver.simulator.base import UserSimulator
@@ -153,14 +153,14 @@ def default_generator(trainer: Any, step: int) -> tuple[TokenGenerator, Sequence
         from rlver.integrations.vllm_policy import VLLMTokenGenerator
 
         generator = VLLMTokenGenerator(trainer.vllm_generation.llm, temperature=args.temperature,
-                                       top_p=args.top_p, seed=derive_seed(args.seed, "policy", step) % (2**31))
+                                       top_p=args.top_p, seed=derive_seed31(args.seed, "policy", step))
         return generator, generator.end_of_turn_ids(trainer.processing_class)
     model = trainer.accelerator.unwrap_model(trainer.model)
     tokenizer = getattr(trainer.processing_class, "tokenizer", trainer.processing_class)
     process = int(getattr(trainer.accelerator, "process_index", 0))
     settings = GenerationSettings(
         temperature=float(args.temperature), top_p=float(args.top_p or 1.0),
-        max_new_tokens=int(args.max_completion_length), seed=derive_seed(args.seed, "policy", step, process) % (2**31),
+        max_new_tokens=int(args.max_completion_length), seed=derive_seed31(args.seed, "policy", step, process),
         batch_size=max(1, int(getattr(args, "per_device_train_batch_size", 8)) * 8),
     )
     policy = HFPolicy(model, tokenizer, settings, name="trl")

@@ -28,7 +28,8 @@ from torch import nn
 from rlver.errors import ConfigError, PolicyError
 from rlver.integrations.generators import BatchingGenerator
 from rlver.integrations.token_policy import TokenCompletion, TokenPolicy, TokenPolicySettings, TokenSampling
-from rlver.rl.trainer import Trainer, derive_seed
+from rlver.rl.trainer import Trainer
+from rlver.utils.seeding import derive_seed31
 from rlver.rollout.loop import RolloutConfig, run_dialogues
 from rlver.rollout.types import Episode
 
@@ -165,7 +166,7 @@ class VLLMTrainer(Trainer):
             self._synced_step = self.step
         settings = self.config.rollout
         generator = VLLMTokenGenerator(self.llm, temperature=settings.temperature, top_p=settings.top_p,
-                                       seed=derive_seed(self.config.seed, "policy", step) % (2**31))
+                                       seed=derive_seed31(self.config.seed, "policy", step))
         limits = TokenPolicySettings(max_new_tokens=settings.max_new_tokens, max_context_tokens=self.max_context_tokens)
         policy = TokenPolicy(generator, self.tokenizer, limits, name=f"vllm:{self.config.policy}",
                              end_of_turn_ids=generator.end_of_turn_ids(self.tokenizer))

@@ -12,7 +12,6 @@ response cache (or a seed-honouring endpoint) then answers identically.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
@@ -21,6 +20,7 @@ from rlver.errors import LLMError, PolicyError
 from rlver.llm.client import ClientConfig, OpenAIChatClient
 from rlver.llm.types import ChatClient, SamplingParams
 from rlver.policy.base import PolicyRequest
+from rlver.utils.seeding import derive_seed31
 
 __all__ = ["DEFAULT_POLICY_SAMPLING", "OpenAIPolicy", "request_seed"]
 
@@ -36,8 +36,7 @@ def request_seed(base_seed: int, key: str, turn: int) -> int:
     >>> request_seed(0, "p1-s0-g0", 1) != request_seed(0, "p1-s0-g1", 1)
     True
     """
-    digest = hashlib.sha256(f"{base_seed}\x00{key}\x00{turn}".encode()).digest()
-    return int.from_bytes(digest[:4], "big") & 0x7FFFFFFF
+    return derive_seed31(base_seed, "policy", key, turn)
 
 
 class OpenAIPolicy:

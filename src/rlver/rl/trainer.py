@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import copy
-import hashlib
 import random
 import shutil
 import statistics
@@ -54,14 +53,9 @@ from rlver.rollout.types import Episode
 from rlver.simulator.base import UserSimulator
 from rlver.simulator.presets import Preset, get_preset
 from rlver.utils.io import JsonlAppender, atomic_write_text
+from rlver.utils.seeding import derive_seed, derive_seed31
 
-__all__ = ["TrainerCallback", "Trainer", "derive_seed"]
-
-
-def derive_seed(*parts: object) -> int:
-    """A stable 63-bit seed from any parts (unlike ``hash``, the same in every process)."""
-    digest = hashlib.sha256("/".join(str(p) for p in parts).encode()).digest()
-    return int.from_bytes(digest[:8], "big") >> 1
+__all__ = ["TrainerCallback", "Trainer"]
 
 
 class TrainerCallback:
@@ -208,7 +202,7 @@ class Trainer:
             chosen.extend(rng.sample(self.profiles, min(len(self.profiles), k - len(chosen))))
         jobs = []
         for group, profile in enumerate(chosen):
-            seed = derive_seed(self.config.seed, "simulator", step, group) % (2**31)
+            seed = derive_seed31(self.config.seed, "simulator", step, group)
             for rollout in range(self.config.group_size):
                 jobs.append(
                     DialogueJob(
@@ -229,7 +223,7 @@ class Trainer:
             temperature=settings.temperature,
             top_p=settings.top_p,
             max_new_tokens=settings.max_new_tokens,
-            seed=derive_seed(self.config.seed, "policy", step) % (2**31),
+            seed=derive_seed31(self.config.seed, "policy", step),
             batch_size=settings.max_concurrent,
         )
         policy = HFPolicy(self.model, self.tokenizer, generation, name=f"train:{self.config.policy}")
