@@ -2,14 +2,11 @@
 
 A *token generator* is any async callable ``(prompt_ids, sampling) -> TokenCompletion(ids, logprobs)``:
 verl's ``server_manager.generate``, vLLM, TRL's trainer model, or a local transformers model all fit
-behind it (see :mod:`rlver.integrations.generators`). :class:`TokenPolicy` owns everything else and
-does it exactly as :class:`rlver.policy.hf.HFPolicy` does, with the same helpers:
-
-* turn 1 feeds ``render_ids(messages, generation_prompt=True)``; every later turn feeds only
-  ``turn_delta_ids`` (template suffix + new user turn + generation prompt), never a re-render;
-* sampled ids are cut after the first end-of-turn id and appended to the trace with mask 1 and
-  their log-probs; a reply cut by its budget gets the eos id appended with mask 0;
-* the reply text is the sampled ids decoded with special tokens dropped and think tags kept.
+behind it (see :mod:`rlver.integrations.generators`). :class:`TokenPolicy` owns everything else:
+the trace is built by :class:`rlver.policy.trace.TraceBuilder`, the very code
+:class:`rlver.policy.hf.HFPolicy` uses (turn 1 = the chat-template render, later turns = the
+template delta, sampled ids cut after the first end-of-turn id with mask 1, a budget-cut reply
+closed by an unsampled eos, reply text with special tokens dropped and think tags kept).
 
 So the native trainer, the verl agent loop and the TRL rollout function produce identical tokens
 and masks for identical samples. Sampling knobs (temperature, top-p) belong to the generator; the
@@ -22,12 +19,14 @@ import asyncio
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from rlver.errors import ConfigError, PolicyError
 from rlver.policy.base import PolicyRequest
-from rlver.policy.hf import GenerationStats, render_ids, turn_delta_ids
-from rlver.policy.think import THINK_CLOSE, THINK_OPEN
+from rlver.policy.trace import GenerationStats, TraceBuilder, turn_budget
+
+if TYPE_CHECKING:
+    from transformers import PreTrainedTokenizerBase
 
 __all__ = ["TokenCompletion", "TokenGenerator", "TokenPolicy", "TokenPolicySettings", "TokenSampling"]
 
@@ -96,43 +95,34 @@ class TokenPolicy:
     def __init__(
         self,
         generator: TokenGenerator,
-        tokenizer,
+        tokenizer: PreTrainedTokenizerBase,
         settings: TokenPolicySettings | None = None,
         *,
         name: str = "tokens",
         end_of_turn_ids: Sequence[int] = (),
     ) -> None:
-        if tokenizer.chat_template is None:
-            raise ConfigError("the tokenizer has no chat template")
-        if tokenizer.eos_token_id is None:
-            raise ConfigError("the tokenizer has no eos token (the end-of-turn token)")
+        self.trace_builder = TraceBuilder(tokenizer, end_of_turn_ids)
+        """The shared trace rules (prompt, cut, trace extension, reply text), as in HFPolicy."""
         self.generator = generator
         self.tokenizer = tokenizer
         self.settings = settings or TokenPolicySettings()
         self.name = name
-        self.eos_id = int(tokenizer.eos_token_id)
-        self.end_of_turn_ids = {self.eos_id, *(int(i) for i in end_of_turn_ids)}
-        # Same rule as HFPolicy.decode: special tokens are hidden, think tags are kept.
-        think_ids = {tokenizer.convert_tokens_to_ids(t) for t in (THINK_OPEN, THINK_CLOSE)}
-        special = {int(i) for i, t in tokenizer.added_tokens_decoder.items() if t.special}
-        self._hidden_ids = (special | set(tokenizer.all_special_ids)) - think_ids
         self._prompt_lengths: dict[str, int] = {}
         self.stats = GenerationStats()
 
-    # -- prompts ---------------------------------------------------------------------------------
+    @property
+    def eos_id(self) -> int:
+        """The tokenizer's eos id (appended with mask 0 after a cut reply)."""
+        return self.trace_builder.eos_id
 
-    def prompt_delta(self, request: PolicyRequest) -> list[int]:
-        """Ids to feed before sampling: the full render on turn 1, the template delta afterwards."""
-        trace = request.trace
-        if trace is None or len(trace) == 0:
-            return render_ids(self.tokenizer, request.messages, generation_prompt=True)
-        if trace.ids[-1] not in self.end_of_turn_ids:
-            raise PolicyError(f"dialogue {request.key}: trace does not end with an end-of-turn token")
-        return turn_delta_ids(self.tokenizer, request.messages, self.end_of_turn_ids)
+    @property
+    def end_of_turn_ids(self) -> frozenset[int]:
+        """Ids that end a reply: eos and the ``end_of_turn_ids`` argument."""
+        return self.trace_builder.end_of_turn_ids
 
     def decode(self, ids: Sequence[int]) -> str:
         """Reply text: special tokens dropped, ``<think>``/``</think>`` kept."""
-        return self.tokenizer.decode([i for i in ids if i not in self._hidden_ids], skip_special_tokens=False)
+        return self.trace_builder.decode(ids)
 
     def first_prompt_length(self, key: str) -> int | None:
         """Length of dialogue ``key``'s first prompt (``None`` before its first turn)."""
@@ -147,59 +137,37 @@ class TokenPolicy:
                     f"max_prompt_tokens={settings.max_prompt_tokens} (verl: data.max_prompt_length)"
                 )
             self._prompt_lengths[request.key] = len(prompt)
-        budget = settings.max_new_tokens
-        # One position stays free for the eos id appended when a reply is cut.
-        if settings.max_context_tokens is not None:
-            budget = min(budget, settings.max_context_tokens - len(prompt) - 1)
-        if settings.max_response_tokens is not None:
-            used = len(prompt) - self._prompt_lengths.get(request.key, len(prompt))
-            budget = min(budget, settings.max_response_tokens - used - 1)
-        if budget < 1:
-            raise PolicyError(
-                f"dialogue {request.key}: no token budget left after {len(prompt)} tokens "
-                f"(max_response_tokens={settings.max_response_tokens}, "
-                f"max_context_tokens={settings.max_context_tokens}); raise them or lower the turn limit"
-            )
-        return budget
+        used = len(prompt) - self._prompt_lengths.get(request.key, len(prompt))
+        return turn_budget(request.key, len(prompt), settings.max_new_tokens,
+                           max_context_tokens=settings.max_context_tokens,
+                           response_tokens=used, max_response_tokens=settings.max_response_tokens)
 
     # -- generation ------------------------------------------------------------------------------
 
     async def generate(self, requests: Sequence[PolicyRequest]) -> list[str]:
+        """One reply per request, the requests sent to the generator concurrently.
+
+        A dialogue whose budget is spent raises ``PolicyError``, which fails every request of this
+        call (HFPolicy returns the error in that dialogue's place instead).
+        """
         if not requests:
             return []
+        stop_ids = tuple(sorted(self.end_of_turn_ids))
         deltas, prompts, samplings = [], [], []
         for request in requests:
             first_turn = request.trace is None or len(request.trace) == 0
-            delta = self.prompt_delta(request)
-            prompt = (request.trace.ids if request.trace is not None else []) + delta
+            delta, prompt = self.trace_builder.prompt(request)
             budget = self._budget(request, prompt, first_turn)
             deltas.append(delta)
             prompts.append(prompt)
-            samplings.append(TokenSampling(budget, tuple(sorted(self.end_of_turn_ids)), request.key))
+            samplings.append(TokenSampling(budget, stop_ids, request.key))
         start = time.perf_counter()
         completions = await asyncio.gather(*(self.generator(p, s) for p, s in zip(prompts, samplings)))
         self.stats.seconds += time.perf_counter() - start
         self.stats.calls += 1
         texts = []
         for request, delta, sampling, completion in zip(requests, deltas, samplings, completions):
-            ids, logprobs, ended = self._cut(completion, sampling.max_new_tokens)
-            self.stats.replies += 1
-            self.stats.sampled_tokens += len(ids)
-            self.stats.cut_replies += not ended
-            if request.trace is not None:
-                request.trace.extend(delta, sampled=False)
-                request.trace.extend(ids, sampled=True, logprobs=logprobs)
-                if not ended:
-                    request.trace.extend([self.eos_id], sampled=False)
-            texts.append(self.decode(ids))
+            reply = self.trace_builder.cut(completion.ids, completion.logprobs, sampling.max_new_tokens)
+            self.stats.count(reply)
+            texts.append(self.trace_builder.record(request, delta, reply))
         return texts
-
-    def _cut(self, completion: TokenCompletion, budget: int) -> tuple[list[int], list[float] | None, bool]:
-        """Ids up to and including the first end-of-turn id, within the budget (as HFPolicy cuts)."""
-        ids = [int(i) for i in completion.ids][:budget]
-        logprobs = None if completion.logprobs is None else [float(x) for x in completion.logprobs]
-        if logprobs is not None and len(logprobs) < len(ids):
-            raise PolicyError(f"the generator returned {len(logprobs)} log-probs for {len(ids)} tokens")
-        stop = next((k for k, token in enumerate(ids) if token in self.end_of_turn_ids), None)
-        end = len(ids) if stop is None else stop + 1
-        return ids[:end], None if logprobs is None else logprobs[:end], stop is not None

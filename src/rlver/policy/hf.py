@@ -1,10 +1,9 @@
 """Token-exact Hugging Face policy: batched sampling that extends each dialogue's TokenTrace in place.
 
-The trace is never rebuilt from text. Turn 1 renders the messages with the chat template (plus the
-generation prompt); every later turn appends only the template's *delta* for the new user message
-(the suffix after the previous end-of-turn token, the user turn, the generation prompt), then the
-sampled ids exactly as sampled. So ``trace.ids`` is always ``previous ids + delta + sampled ids``
-and ``mask`` is 1 exactly on sampled ids. All requests of a call share one left-padded
+The trace is never rebuilt from text: it follows the shared rules of ``policy/trace.py`` (turn 1 =
+the chat-template render, later turns = the template delta of the new user message, then the sampled
+ids exactly as sampled), the same code :class:`~rlver.integrations.token_policy.TokenPolicy` uses
+for verl, vLLM and TRL. This module only samples: all requests of a call share one left-padded
 ``model.generate`` (in a worker thread), sampling is exact and seeded (``models/sampling.py``) and
 each dialogue's KV cache is kept between turns (``models/kv_cache.py``). See docs/hf-policy.md.
 """
@@ -27,16 +26,19 @@ from transformers import (
 )
 
 from rlver.errors import ConfigError, PolicyError
-from rlver.llm.types import Message
 from rlver.models.kv_cache import CachedPrefix, PrefixCache, batch_past, row_prefix, supports_prefix_cache
 from rlver.models.sampling import TokenSampler
 from rlver.policy.base import PolicyRequest
-from rlver.policy.think import THINK_CLOSE, THINK_OPEN
+from rlver.policy.trace import (  # re-exported: they lived here before the trace rules were shared
+    GenerationStats,
+    SampledReply,
+    TraceBuilder,
+    render_ids,
+    turn_budget,
+    turn_delta_ids,
+)
 
 __all__ = ["GenerationSettings", "GenerationStats", "HFPolicy", "SampledReply", "render_ids", "turn_delta_ids"]
-
-_PLACEHOLDER = "x"
-"""Content of earlier turns when rendering a delta: only the new user message's text matters."""
 
 
 @dataclass(frozen=True)
@@ -80,76 +82,6 @@ class GenerationSettings:
         return self.temperature == 0
 
 
-def render_ids(tokenizer: PreTrainedTokenizerBase, messages: Sequence[Message], *, generation_prompt: bool) -> list[int]:
-    """Token ids of ``messages`` rendered by the tokenizer's chat template."""
-    encoded = tokenizer.apply_chat_template(
-        [m.to_dict() for m in messages],
-        tokenize=True,
-        add_generation_prompt=generation_prompt,
-        return_dict=True,
-    )
-    return [int(i) for i in encoded["input_ids"]]
-
-
-def turn_delta_ids(
-    tokenizer: PreTrainedTokenizerBase, messages: Sequence[Message], end_of_turn_ids: set[int]
-) -> list[int]:
-    """Ids the template adds after the previous assistant turn's end-of-turn token.
-
-    That is: any template suffix after the end-of-turn token (ChatML: ``\\n``), the new user turn
-    (``messages[-1]``) and the generation prompt. Earlier turns are rendered with placeholder
-    content, so only the new message's text is tokenised and the delta is the same whatever the
-    policy sampled before. The boundary is found by counting end-of-turn tokens, so templates that
-    render the final assistant turn differently from earlier ones (Qwen3 adds an empty think block
-    to the last one) still give the right delta.
-    """
-    if len(messages) < 2 or messages[-1].role != "user" or messages[-2].role != "assistant":
-        raise PolicyError("a later turn needs messages ending with an assistant message and a new user message")
-    skeleton = [m if m.role == "system" else Message(m.role, _PLACEHOLDER) for m in messages[:-1]]
-    before = render_ids(tokenizer, skeleton, generation_prompt=False)
-    after = render_ids(tokenizer, [*skeleton, messages[-1]], generation_prompt=True)
-    ends_before = [i for i, token in enumerate(before) if token in end_of_turn_ids]
-    ends_after = [i for i, token in enumerate(after) if token in end_of_turn_ids]
-    if not ends_before or len(ends_after) < len(ends_before):
-        raise PolicyError("the chat template does not close assistant turns with an end-of-turn token")
-    suffix = before[ends_before[-1] + 1 :]  # template text after the assistant's end-of-turn token
-    delta = after[ends_after[len(ends_before) - 1] + 1 :]
-    if delta[: len(suffix)] != suffix:
-        raise PolicyError("the chat template closes an assistant turn differently once a user message "
-                          "follows; token-exact multi-turn traces cannot be extended with it")
-    return delta
-
-
-@dataclass
-class GenerationStats:
-    """Running totals of one policy object (read them to log rollout metrics)."""
-
-    calls: int = 0
-    """``generate`` calls that sampled anything."""
-    replies: int = 0
-    """Replies sampled."""
-    sampled_tokens: int = 0
-    """Tokens sampled (mask 1), end-of-turn tokens included."""
-    cut_replies: int = 0
-    """Replies that hit their token budget without an end-of-turn token (eos appended with mask 0)."""
-    seconds: float = 0.0
-    """Wall-clock seconds spent waiting for the generation worker thread (lock wait included)."""
-
-
-@dataclass
-class SampledReply:
-    """One sampled reply: ids exactly as sampled, cut after the first end-of-turn id."""
-
-    ids: list[int]
-    """Sampled ids, the end-of-turn id included when the model sampled it."""
-    logprobs: list[float]
-    """log_softmax(logits / T) of each sampled id."""
-    ended: bool
-    """True if the model sampled an end-of-turn token (it is the last id)."""
-    prefix: tuple[torch.Tensor, torch.Tensor] | None = None
-    """(keys, values) of every token fed to the model for this dialogue, to reuse next turn."""
-
-
 class HFPolicy:
     """A transformers causal LM as a token-exact :class:`~rlver.policy.base.Policy`.
 
@@ -167,23 +99,16 @@ class HFPolicy:
         name: str = "hf",
         end_of_turn_ids: Sequence[int] | None = None,
     ) -> None:
-        if tokenizer.chat_template is None:
-            raise ConfigError("the tokenizer has no chat template")
-        if tokenizer.eos_token_id is None:
-            raise ConfigError("the tokenizer has no eos token (the end-of-turn token)")
+        self.trace_builder = TraceBuilder(tokenizer, [*(end_of_turn_ids or ()), *_config_eos_ids(model)])
+        """The shared trace rules (prompt, cut, trace extension, reply text)."""
         self.name = name
         self.model = model
         self.tokenizer = tokenizer
         self.settings = settings or GenerationSettings()
-        self.eos_id = int(tokenizer.eos_token_id)
-        self.end_of_turn_ids = {self.eos_id, *(end_of_turn_ids or ()), *_config_eos_ids(model)}
         self.pad_id = int(tokenizer.pad_token_id) if tokenizer.pad_token_id is not None else self.eos_id
         self.max_context_tokens = self.settings.max_context_tokens or int(
             getattr(model.config, "max_position_embeddings", 0) or 32768
         )
-        think_ids = {tokenizer.convert_tokens_to_ids(t) for t in (THINK_OPEN, THINK_CLOSE)}
-        special = {int(i) for i, t in tokenizer.added_tokens_decoder.items() if t.special}
-        self._hidden_ids = (special | set(tokenizer.all_special_ids)) - think_ids
         self.stats = GenerationStats()
         self.kv_cache = PrefixCache()
         self._calls = 0
@@ -205,20 +130,19 @@ class HFPolicy:
         model, tokenizer = load_pretrained(path, device=device, dtype=dtype)
         return cls(model, tokenizer, settings, name=name or f"hf:{path}")
 
-    # -- prompts ---------------------------------------------------------------------------------
+    @property
+    def eos_id(self) -> int:
+        """The tokenizer's eos id (appended with mask 0 after a cut reply)."""
+        return self.trace_builder.eos_id
 
-    def prompt_delta(self, request: PolicyRequest) -> list[int]:
-        """Ids to feed before sampling: the full render on turn 1, the template delta afterwards."""
-        trace = request.trace
-        if trace is None or len(trace) == 0:
-            return render_ids(self.tokenizer, request.messages, generation_prompt=True)
-        if trace.ids[-1] not in self.end_of_turn_ids:
-            raise PolicyError(f"dialogue {request.key}: trace does not end with an end-of-turn token")
-        return turn_delta_ids(self.tokenizer, request.messages, self.end_of_turn_ids)
+    @property
+    def end_of_turn_ids(self) -> frozenset[int]:
+        """Ids that end a reply: eos, the ``end_of_turn_ids`` argument and the generation config's eos ids."""
+        return self.trace_builder.end_of_turn_ids
 
     def decode(self, ids: Sequence[int]) -> str:
         """Reply text: special tokens dropped, ``<think>``/``</think>`` kept."""
-        return self.tokenizer.decode([i for i in ids if i not in self._hidden_ids], skip_special_tokens=False)
+        return self.trace_builder.decode(ids)
 
     # -- generation ------------------------------------------------------------------------------
 
@@ -230,17 +154,14 @@ class HFPolicy:
         results: list[str | PolicyError | None] = [None] * len(requests)
         live: list[tuple[int, PolicyRequest, list[int], list[int], int]] = []
         for index, request in enumerate(requests):
-            delta = self.prompt_delta(request)
-            prompt = (request.trace.ids if request.trace is not None else []) + delta
-            # Reserve one position for the end-of-turn id appended when a reply is cut.
-            room = self.max_context_tokens - len(prompt) - 1
-            if room < 1:
-                results[index] = PolicyError(
-                    f"dialogue {request.key}: {len(prompt)} context tokens leave no room under "
-                    f"max_context_tokens={self.max_context_tokens}; raise it or lower the turn limit"
-                )
+            delta, prompt = self.trace_builder.prompt(request)
+            try:
+                budget = turn_budget(request.key, len(prompt), self.settings.max_new_tokens,
+                                     max_context_tokens=self.max_context_tokens)
+            except PolicyError as exc:
+                results[index] = exc
                 continue
-            live.append((index, request, delta, prompt, min(room, self.settings.max_new_tokens)))
+            live.append((index, request, delta, prompt, budget))
         if live:
             for index, text in zip((item[0] for item in live), await self._generate_live(live)):
                 results[index] = text
@@ -261,19 +182,12 @@ class HFPolicy:
         sampled = await asyncio.to_thread(self._generate_sync, prompts, budgets, pasts, reuse)
         self.stats.seconds += time.perf_counter() - start
         self.stats.calls += 1
-        self.stats.replies += len(sampled)
-        self.stats.sampled_tokens += sum(len(out.ids) for out in sampled)
-        self.stats.cut_replies += sum(not out.ended for out in sampled)
         texts = []
-        for request, delta, out in zip(requests, deltas, sampled):
-            if request.trace is not None:
-                request.trace.extend(delta, sampled=False)
-                request.trace.extend(out.ids, sampled=True, logprobs=out.logprobs)
-                if not out.ended:
-                    request.trace.extend([self.eos_id], sampled=False)
-                if out.prefix is not None:
-                    self.kv_cache.store(request.key, request.trace.ids, *out.prefix)
-            texts.append(self.decode(out.ids))
+        for request, delta, reply in zip(requests, deltas, sampled):
+            self.stats.count(reply)
+            texts.append(self.trace_builder.record(request, delta, reply))
+            if request.trace is not None and reply.prefix is not None:
+                self.kv_cache.store(request.key, request.trace.ids, *reply.prefix)
         self.kv_cache.evict(max(self.settings.batch_size, len(requests)))
         return texts
 
@@ -376,20 +290,15 @@ class HFPolicy:
         keep_cache = keep_prefix and supports_prefix_cache(out.past_key_values)
         results = []
         for row, budget in enumerate(budgets):
-            ids = new_ids[row][:budget]
-            stop = next((k for k, token in enumerate(ids) if token in self.end_of_turn_ids), None)
-            ids = ids if stop is None else ids[: stop + 1]
-            prefix = None
+            reply = self.trace_builder.cut(new_ids[row], logprobs[row], budget)
             if keep_cache:
                 # Every token fed for this row: cached prefix, new prompt tokens, sampled ids but the last.
                 positions = torch.cat([
                     torch.arange(past_width - cached[row], past_width),
-                    torch.arange(width - len(news[row]), width + len(ids) - 1),
+                    torch.arange(width - len(news[row]), width + len(reply.ids) - 1),
                 ])
-                prefix = row_prefix(out.past_key_values, row, positions)
-            results.append(
-                SampledReply(ids=ids, logprobs=logprobs[row][: len(ids)], ended=stop is not None, prefix=prefix)
-            )
+                reply.prefix = row_prefix(out.past_key_values, row, positions)
+            results.append(reply)
         return results
 
 
