@@ -162,6 +162,33 @@ def test_policy_text_cannot_inject_markup(page):
     assert json.loads(blob)[0]["dialogues"][0]["turns"][1]["text"] == EVIL
 
 
+def test_names_titles_and_paths_from_files_stay_text(tmp_path):
+    """Every value the template shows is escaped, not only transcripts: model names, paths, the title."""
+    run = tmp_path / "run"
+    hostile = '<b onmouseover="window.pwned=3">x</b>'
+    make_bench_dir(run / "bench" / "evil", policy=hostile, n_profiles=1)
+    broken = run / "bench" / '<img src=x onerror="window.pwned=4">'
+    broken.mkdir(parents=True)
+    (broken / "summary.json").write_text("{not json")
+    page = write_report(run, tmp_path / "r.html", title="</title><script>window.pwned=5</script>").read_text(
+        encoding="utf-8"
+    )
+    assert "<b onmouseover" not in page and "<img src=x" not in page and "<script>window.pwned" not in page
+    assert "&lt;b onmouseover=&#34;window.pwned=3&#34;&gt;x&lt;/b&gt;</td>" in page  # leaderboard cell
+    assert 'onerror=&#34;window.pwned=4&#34;&gt;/summary.json' in page  # the unreadable file's path
+    assert "<title>&lt;/title&gt;&lt;script&gt;window.pwned=5&lt;/script&gt;</title>" in page
+    assert page.count("</script>") == 3
+
+
+def test_templates_are_package_data():
+    """The page is built from templates shipped with the package (pyproject: ``**/*.html``)."""
+    from importlib import resources
+
+    folder = resources.files("rlver.report").joinpath("templates")
+    names = sorted(entry.name for entry in folder.iterdir() if entry.is_file())
+    assert "report.html" in names and all(name.endswith(".html") for name in names)
+
+
 def test_report_of_a_single_benchmark_dir_and_no_embed(run_dir, tmp_path):
     out = write_report(run_dir / "bench" / "trained", tmp_path / "single.html", embed_images=False)
     page = out.read_text(encoding="utf-8")
@@ -203,6 +230,7 @@ def test_cli_report(run_dir, tmp_path):
         "rlver.report",
         "rlver.report.plots",
         "rlver.report.html",
+        "rlver.report._sections",
         "rlver.bench.compare",
         "rlver.bench.sage_import",
         "rlver.bench.judge",
