@@ -1,8 +1,9 @@
 #!/usr/bin/env python
 """Regenerate the built-in profile sets (src/rlver/profiles/builtin/data/{train,test}.jsonl).
 
-The output is byte-identical on every run (seeded composition, fixed ids). ``--check`` compares
-instead of writing and exits 1 when the shipped files are stale.
+The sets are composed from the YAML parts in src/rlver/build/builtin_profiles/parts/ by
+:mod:`rlver.build.builtin_profiles`. The output is byte-identical on every run (seeded composition,
+fixed ids). ``--check`` compares instead of writing and exits 1 when the shipped files are stale.
 
     .venv/bin/python scripts/build_builtin_profiles.py            # rewrite the shipped files
     .venv/bin/python scripts/build_builtin_profiles.py --check    # CI: fail if they would change
@@ -16,8 +17,8 @@ import sys
 from collections import Counter
 from pathlib import Path
 
+from rlver.build.builtin_profiles import build_set, to_jsonl, write_jsonl
 from rlver.profiles.builtin import BUILTIN_SETS, builtin_path
-from rlver.profiles.builtin.compose import build_set, to_jsonl, write_jsonl
 
 
 def main(argv: list[str] | None = None) -> int:

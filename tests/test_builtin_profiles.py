@@ -1,25 +1,43 @@
-"""The built-in English profile sets: balance, disjointness, coherence, determinism, loading."""
+"""The built-in English profile sets: balance, disjointness, coherence, determinism, loading.
+
+The sets are read through :mod:`rlver.profiles.builtin`; the parts they are composed from (YAML)
+and the composition live in the build tools, :mod:`rlver.build.builtin_profiles`.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+import shutil
 import statistics
+import subprocess
+import sys
+import textwrap
 from collections import Counter
 from importlib import resources
 from pathlib import Path
 
 import pytest
 
+from rlver.build import builtin_profiles as build_package
+from rlver.build.builtin_profiles.compose import (
+    BARE_PRONOUN,
+    SET_SPECS,
+    build_set,
+    parts_of,
+    render,
+    template_fields,
+    to_jsonl,
+)
+from rlver.build.builtin_profiles.parts import PARTS_DIR, Persona, load_parts
 from rlver.errors import ProfileError
 from rlver.profiles import builtin
-from rlver.profiles.builtin import BUILTIN_SETS, builtin_path, load_builtin, parts_of
-from rlver.profiles.builtin._types import BARE_PRONOUN, Persona, render, template_fields
-from rlver.profiles.builtin.compose import SET_SPECS, build_set, to_jsonl
-from rlver.profiles.builtin.parts import CHARACTERS, EVENTS, NEEDS, PERSONAS
+from rlver.profiles.builtin import BUILTIN_SETS, builtin_path, load_builtin
 from rlver.profiles.schema import CharacterType, HiddenNeed, Profile
 
 ROOT = Path(__file__).resolve().parents[1]
+PARTS = load_parts()
+PERSONAS, EVENTS, NEEDS, CHARACTERS = PARTS.personas, PARTS.events, PARTS.needs, PARTS.characters
 CELLS = [(need, character) for need in HiddenNeed for character in CharacterType]
 SCENE_LABELS = (
     "What happened:", "Feelings:", "Main conflict:", "Tried so far:", "Now:",
@@ -41,12 +59,30 @@ def _words(text: str) -> set[str]:
 
 
 def test_public_api_is_guarded():
-    assert set(builtin.__all__) == {
-        "BUILTIN_SETS", "builtin_path", "load_builtin", "parts_of", "ProfileParts",
-        "PERSONAS", "EVENTS", "NEEDS", "CHARACTERS",
+    assert set(builtin.__all__) == {"BUILTIN_SETS", "builtin_path", "load_builtin"}
+    assert set(build_package.__all__) == {
+        "SET_SPECS", "Parts", "ProfileParts", "build_set", "load_parts", "parts_of", "to_jsonl",
+        "write_jsonl",
     }
-    for name in builtin.__all__:
-        assert hasattr(builtin, name)
+    for package in (builtin, build_package):
+        for name in package.__all__:
+            assert hasattr(package, name)
+
+
+def test_loading_a_set_imports_no_build_code():
+    """Run time reads only the shipped JSONL: the parts, their YAML and the composition stay unloaded."""
+    code = textwrap.dedent(
+        """
+        import sys
+        import rlver.profiles.builtin
+        from rlver.profiles.builtin import load_builtin
+        assert len(load_builtin("test")) == 72
+        loaded = sorted(m for m in sys.modules if m.startswith(("rlver.build", "rlver.profiles.builtin.")))
+        print(loaded)
+        """
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert result.stdout.strip() == "[]", result.stdout
 
 
 def test_builtin_path_names_valid_sets_on_error():
@@ -310,6 +346,53 @@ def test_every_cue_and_opener_template_is_well_formed():
                 assert fields and fields <= {"vague", "Vague"}
             else:
                 assert fields and fields <= {"gist", "Gist"}
+
+
+# --- the part files ----------------------------------------------------------------------------
+
+
+def test_every_part_file_is_read():
+    from rlver.build.builtin_profiles.parts import EVENT_FILES, PERSONA_FILES
+
+    on_disk = {path.stem for path in PARTS_DIR.glob("*.yaml")}
+    assert on_disk == {*PERSONA_FILES, *EVENT_FILES, "needs", "characters"}
+    assert {pool: len(people) for pool, people in PERSONAS.items()} == {"train": 66, "test": 25}
+    assert {pool: len(events) for pool, events in EVENTS.items()} == {"train": 57, "test": 20}
+
+
+@pytest.mark.parametrize(
+    ("stem", "old", "new", "error"),
+    [
+        ("events_work", "  min_age: 26\n", "  min_age: 26\n  min_ages: 30\n",
+         r"events_work\.yaml: events\[0\] \(passed-over-promotion\)\.min_ages: Extra inputs"),
+        ("events_work", "    analysis: ", "    analysys: ",
+         r"events_work\.yaml: events\[0\] \(passed-over-promotion\)\.angles\.analysys"),
+        ("events_work", "  vague: ", "  vague: twice\n  vague: ",
+         r"events_work\.yaml:16: invalid YAML: found duplicate key 'vague'"),
+        ("personas_test", "  partner_gender: f\n", "",
+         r"personas_test\.yaml: personas\[1\] \(Ravi Kapoor\): .*set both partner and partner_gender"),
+        ("personas_test", "- name: Imogen Hale\n", "- name: Imogen Hale\n  pool: train\n",
+         r"personas_test\.yaml: .*personas\[0\] sets its own pool"),
+        ("personas_train_young", "name: Maya Okafor", "name: Imogen Hale",
+         r"personas_test\.yaml: persona name 'Imogen Hale' is already used in .*personas_train_young\.yaml"),
+        ("needs", "- need: advice", "- need: analysis", r"needs\.yaml: needs exactly one entry for each of"),
+    ],
+)
+def test_a_bad_part_file_is_named_with_its_entry(tmp_path, stem, old, new, error):
+    parts_dir = shutil.copytree(PARTS_DIR, tmp_path / "parts")
+    path = parts_dir / f"{stem}.yaml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(ProfileError, match=error):
+        load_parts(parts_dir)
+
+
+def test_a_stray_part_file_is_refused(tmp_path):
+    parts_dir = shutil.copytree(PARTS_DIR, tmp_path / "parts")
+    (parts_dir / "events_extra.yaml").write_text("pool: train\nevents: []\n", encoding="utf-8")
+    with pytest.raises(ProfileError, match=r"\['events_extra\.yaml'\] not read"):
+        load_parts(parts_dir)
 
 
 # --- structured access and determinism --------------------------------------------------------

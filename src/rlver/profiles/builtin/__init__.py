@@ -1,9 +1,11 @@
 """Built-in English simulated-user profile sets: ``builtin:train`` (312) and ``builtin:test`` (72).
 
-Both sets are composed from hand-written parts (personas, life events, the eight hidden needs, the
-three character types) by :mod:`rlver.profiles.builtin.compose` and shipped as JSONL; rebuild them
-with ``scripts/build_builtin_profiles.py``. The test set shares no persona, name or event with the
-training set, so a benchmark on it measures generalisation. See docs/builtin-profiles.md.
+Only the shipped JSONL in ``data/`` is read here. The sets are composed from hand-written parts
+(personas, life events, the eight hidden needs, the three character types) kept as YAML in the
+build tools, :mod:`rlver.build.builtin_profiles`, and rebuilt with
+``scripts/build_builtin_profiles.py``; nothing here imports them. The test set shares no persona,
+name or event with the training set, so a benchmark on it measures generalisation. See
+docs/builtin-profiles.md.
 """
 
 from __future__ import annotations
@@ -13,20 +15,9 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from rlver.errors import ProfileError
-from rlver.profiles.builtin.parts import CHARACTERS, EVENTS, NEEDS, PERSONAS, ProfileParts, parts_of
 from rlver.profiles.schema import Profile
 
-__all__ = [
-    "BUILTIN_SETS",
-    "CHARACTERS",
-    "EVENTS",
-    "NEEDS",
-    "PERSONAS",
-    "ProfileParts",
-    "builtin_path",
-    "load_builtin",
-    "parts_of",
-]
+__all__ = ["BUILTIN_SETS", "builtin_path", "load_builtin"]
 
 BUILTIN_SETS: tuple[str, ...] = ("train", "test")
 """Names accepted by :func:`builtin_path` (``builtin:<name>`` in the loaders and the CLI)."""

@@ -6,35 +6,97 @@ picked, then the least-used persona the event fits (age, life stage, family; see
 ``LifeEvent.fits``), never repeating a (persona, event) pair and never pairing a persona with an
 event whose story names someone with the persona's or partner's first name. Ties are broken by a
 seeded ``random.Random``, so the same seed always yields byte-identical JSONL.
+
+:func:`parts_of` goes the other way: from a built-in profile back to the parts it was made of (the
+tests use it to check coherence).
 """
 
 from __future__ import annotations
 
 import json
-import os
 import random
 import re
-import tempfile
+import string
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from rlver.build.builtin_profiles.parts import (
+    CharacterSpec,
+    LifeEvent,
+    NeedSpec,
+    Parts,
+    Persona,
+    Pool,
+    load_parts,
+)
 from rlver.errors import ProfileError
-from rlver.profiles.builtin._types import CharacterSpec, LifeEvent, NeedSpec, Persona, Pool, render
-from rlver.profiles.builtin.parts import CHARACTERS, EVENTS, NEEDS, PERSONAS
 from rlver.profiles.schema import CharacterType, HiddenNeed, Profile
+from rlver.utils.io import atomic_write_text
 
 __all__ = [
+    "BARE_PRONOUN",
     "SET_SPECS",
+    "ProfileParts",
     "SetSpec",
     "Slot",
     "assign",
     "build_set",
     "compose_profile",
+    "parts_of",
+    "render",
+    "template_fields",
     "to_jsonl",
     "write_jsonl",
 ]
+
+# --- rendering templates ----------------------------------------------------------------------
+
+_PRONOUNS: dict[str, dict[str, str]] = {
+    "f": {"sub": "she", "obj": "her", "pos": "her", "poss": "hers", "refl": "herself"},
+    "m": {"sub": "he", "obj": "him", "pos": "his", "poss": "his", "refl": "himself"},
+}
+# Other people's pronouns, written as placeholders so bare pronouns can be linted away.
+_LITERAL_PRONOUNS = ("she", "he", "her", "him", "his", "hers", "herself", "himself")
+_LITERALS = {word: word for word in _LITERAL_PRONOUNS}
+_LITERALS |= {word.capitalize(): word.capitalize() for word in _LITERAL_PRONOUNS}
+
+BARE_PRONOUN = re.compile(r"\b(she|he|her|him|his|hers|herself|himself)\b", re.IGNORECASE)
+"""Matches a gendered pronoun; templates must contain none outside ``{...}`` placeholders."""
+
+
+def template_fields(template: str) -> set[str]:
+    """Names of the ``{placeholders}`` used in a template."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def render(template: str, persona: Persona, **extra: str) -> str:
+    """Fill a template for ``persona``; an unknown placeholder raises ``KeyError`` naming it."""
+    pronouns = _PRONOUNS[persona.gender]
+    values: dict[str, str] = dict(_LITERALS)
+    values.update(pronouns)
+    values.update({key.capitalize(): value.capitalize() for key, value in pronouns.items()})
+    values.update(
+        name=persona.first_name,
+        full_name=persona.name,
+        age=str(persona.age),
+        city=persona.city,
+        job=persona.job,
+        workplace=persona.workplace,
+    )
+    if persona.partner is not None and persona.partner_gender is not None:
+        partner_pronouns = _PRONOUNS[persona.partner_gender]
+        values.update(partner=persona.partner)
+        values.update({f"p_{key}": value for key, value in partner_pronouns.items()})
+    values.update(extra)
+    missing = template_fields(template) - values.keys()
+    if missing:
+        raise KeyError(f"placeholder(s) {sorted(missing)} unknown for persona {persona.key!r}: {template!r}")
+    return template.format_map(values)
+
+
+# --- composing the sets -------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -64,12 +126,19 @@ class Slot:
     """One profile's choice of parts, before rendering."""
 
     persona: Persona
+    """Who the simulated user is."""
     event: LifeEvent
-    need: HiddenNeed
-    character: CharacterType
+    """What happened to them."""
+    need: NeedSpec
+    """The hidden need of this profile's cell."""
+    character: CharacterSpec
+    """The character type of this profile's cell."""
     traits: tuple[str, str, str]
+    """Three sub-traits drawn from the character type's pool."""
     opener: str
+    """Opening-line template of the character type (``{gist}`` or ``{vague}`` still unfilled)."""
     cue: str
+    """The need's cue in this character type's voice; it ends the opening line."""
 
 
 def _event_text(event: LifeEvent) -> str:
@@ -84,8 +153,9 @@ def _name_clash(persona: Persona, event: LifeEvent) -> bool:
     return any(re.search(rf"\b{re.escape(name)}\b", text) for name in names)
 
 
-def assign(personas: Sequence[Persona], events: Sequence[LifeEvent], per_cell: int, seed: int) -> list[Slot]:
-    """Choose parts for ``per_cell`` profiles in each of the 24 cells (see the module docstring)."""
+def assign(parts: Parts, pool: Pool, per_cell: int, seed: int) -> list[Slot]:
+    """Choose parts from ``pool`` for ``per_cell`` profiles in each of the 24 cells (see the module doc)."""
+    personas, events = parts.personas[pool], parts.events[pool]
     rng = random.Random(seed)
     # Which personas each event could ever fit is static: compute it once, not per slot.
     fitting = {e.key: [p for p in personas if e.fits(p) and not _name_clash(p, e)] for e in events}
@@ -122,17 +192,17 @@ def assign(personas: Sequence[Persona], events: Sequence[LifeEvent], per_cell: i
                         pt[1],
                     ),
                 )[0]
-                spec = CHARACTERS[character]
+                spec, need_spec = parts.characters[character], parts.needs[need]
                 traits = tuple(rng.sample(spec.traits, 3))
                 opener = rng.choice(spec.openers)
-                cue = rng.choice(NEEDS[need].cues[character])
+                cue = rng.choice(need_spec.cues[character])
                 event_uses[event.key] += 1
                 event_char[(event.key, character)] += 1
                 persona_uses[persona.key] += 1
                 persona_need[(persona.key, need)] += 1
                 persona_char[(persona.key, character)] += 1
                 pairs.add((persona.key, event.key))
-                slot = Slot(persona, event, need, character, traits, opener, cue)  # type: ignore[arg-type]
+                slot = Slot(persona, event, need_spec, spec, traits, opener, cue)  # type: ignore[arg-type]
                 slots.append(slot)
     return slots
 
@@ -177,8 +247,7 @@ def _scene_text(persona: Persona, event: LifeEvent, need: NeedSpec, spec: Charac
 
 def compose_profile(slot: Slot, profile_id: str) -> Profile:
     """Render one slot into a ``Profile``."""
-    persona, event = slot.persona, slot.event
-    need, spec = NEEDS[slot.need], CHARACTERS[slot.character]
+    persona, event, need, spec = slot.persona, slot.event, slot.need, slot.character
     gist = render(event.gist, persona)
     vague = render(event.vague, persona)
     opening = slot.opener.format(gist=gist, Gist=_capitalise(gist), vague=vague, Vague=_capitalise(vague))
@@ -186,10 +255,10 @@ def compose_profile(slot: Slot, profile_id: str) -> Profile:
         id=profile_id,
         persona=_persona_text(persona, event, spec, slot.traits),
         scene=_scene_text(persona, event, need, spec),
-        task=render(f"{need.task} {event.angles[slot.need]}", persona),
-        character=slot.character,
+        task=render(f"{need.task} {event.angles[need.need]}", persona),
+        character=spec.character,
         traits=slot.traits,
-        need=slot.need,
+        need=need.need,
         first_talk=f"{opening} {slot.cue}",
         topic=render(event.topic, persona),
         language="en",
@@ -197,12 +266,12 @@ def compose_profile(slot: Slot, profile_id: str) -> Profile:
     )
 
 
-def build_set(name: str) -> list[Profile]:
-    """Compose the built-in set ``name`` ("train" or "test") from its pools."""
+def build_set(name: str, parts: Parts | None = None) -> list[Profile]:
+    """Compose the built-in set ``name`` ("train" or "test"); ``parts`` defaults to the shipped files."""
     if name not in SET_SPECS:
         raise ProfileError(f"unknown built-in set {name!r}; valid names: {', '.join(SET_SPECS)}")
     spec = SET_SPECS[name]
-    slots = assign(PERSONAS[spec.name], EVENTS[spec.name], spec.per_cell, spec.seed)
+    slots = assign(parts or load_parts(), spec.name, spec.per_cell, spec.seed)
     return [compose_profile(slot, f"en-{name}-{i:04d}") for i, slot in enumerate(slots, start=1)]
 
 
@@ -213,13 +282,45 @@ def to_jsonl(profiles: Sequence[Profile]) -> str:
 
 
 def write_jsonl(profiles: Sequence[Profile], path: Path) -> None:
-    """Write atomically: a temporary file in the same folder, then ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(to_jsonl(profiles))
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Replace ``path`` with :func:`to_jsonl` of ``profiles`` atomically (a reader never sees half)."""
+    atomic_write_text(path, to_jsonl(profiles))
+
+
+# --- from a profile back to its parts ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProfileParts:
+    """The hand-written parts one built-in profile was composed from."""
+
+    persona: Persona
+    """Who the simulated user is."""
+    event: LifeEvent
+    """What happened to them."""
+    need: NeedSpec
+    """The profile's hidden need."""
+    character: CharacterSpec
+    """The profile's character type."""
+
+    def text(self, template: str) -> str:
+        """Render any part template (e.g. ``self.need.raises``) for this profile's persona."""
+        return render(template, self.persona)
+
+
+def parts_of(profile: Profile, parts: Parts | None = None) -> ProfileParts:
+    """Recover the parts behind a built-in profile from its ``name``, ``topic``, ``need``, ``character``.
+
+    The ``Profile`` schema forbids extra fields, so the parts are found from fields every built-in
+    profile carries: ``name`` identifies the persona (full names are unique across both pools, which
+    :func:`load_parts` enforces) and the rendered ``topic`` the life event. Raises
+    :class:`ProfileError` for a profile that was not composed from the built-in parts.
+    """
+    parts = parts or load_parts()
+    persona = next((p for pool in parts.personas.values() for p in pool if p.name == profile.name), None)
+    if persona is None or profile.need is None or profile.character is None:
+        raise ProfileError(f"profile {profile.id!r} is not a built-in profile (name {profile.name!r})")
+    for event in parts.events[persona.pool]:
+        if event.fits(persona) and render(event.topic, persona) == profile.topic:
+            need, character = parts.needs[profile.need], parts.characters[profile.character]
+            return ProfileParts(persona, event, need, character)
+    raise ProfileError(f"profile {profile.id!r}: topic {profile.topic!r} matches no built-in event")
