@@ -62,6 +62,14 @@ class Appraisal:
     emotion_after: int = 0
     raw: str | None = None
     """Raw appraiser output (LLM text), for auditing parse decisions."""
+    parse_notes: tuple[str, ...] = ()
+    """How the output was read when it was not clean: repeated ``Change`` values (agreeing, or
+    resolved to the last as in SAGE), skipped sections, earlier attempts that had no reading."""
+
+    def __post_init__(self) -> None:
+        # Transcripts store the notes as a JSON list; a tuple keeps the record frozen and hashable.
+        notes = self.parse_notes
+        object.__setattr__(self, "parse_notes", (notes,) if isinstance(notes, str) else tuple(notes))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

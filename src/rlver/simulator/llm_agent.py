@@ -9,9 +9,12 @@ conditions, goodbye detection, turn limits); this module fills its three hooks w
 
 Reproducibility: sampling defaults to temperature 0 and every call carries a seed derived from the
 base seed, the dialogue seed, the profile, the turn, the call kind and the attempt, so a rerun sends
-byte-identical requests. An unreadable output is retried (bounded) with a different seed and a note
-naming the problem (so even a greedy endpoint answers differently); after that the agent raises
-:class:`rlver.errors.SimulatorError`, which the rollout loop records as a failed dialogue, never a 0.
+byte-identical requests. An output is read whenever it has one sensible reading (repeated sections
+are resolved as SAGE resolves them, see :mod:`rlver.simulator.parsing`) and the appraisal's
+``parse_notes`` record how. Only an output with no reading is retried (bounded) with a different seed
+and a note naming the problem (so even a greedy endpoint answers differently); after that the agent
+raises :class:`rlver.errors.SimulatorError`, which the rollout loop records as a failed dialogue,
+never a 0.
 """
 
 from __future__ import annotations
@@ -91,12 +94,13 @@ class LLMSentientAgent(SentientAgent):
 
     async def opening(self, state: DialogueState) -> UserReply:
         texts = self._texts(state)
-        parsed, raw = await self._call(
+        parsed, raw, _ = await self._call(
             state,
             "opening",
             lambda note: opening_messages(state, texts, note=note),
             lambda raw, last: parse_reply(raw),  # extra Origin/Change sections are tolerated
         )
+        _log_notes(state, "opening", parsed.notes)
         return UserReply(
             response=parsed.response,
             thinking=parsed.thinking,
@@ -107,7 +111,7 @@ class LLMSentientAgent(SentientAgent):
 
     async def appraise(self, state: DialogueState, reply: str) -> Appraisal:
         texts = self._texts(state)
-        parsed, raw = await self._call(
+        parsed, raw, retried = await self._call(
             state,
             "appraise",
             lambda note: appraisal_messages(state, reply, texts, note=note),
@@ -120,6 +124,8 @@ class LLMSentientAgent(SentientAgent):
             analyse=parsed.analyse,
             change=parsed.change,
             raw=raw,
+            # The record says how the value was read: earlier attempts first, then this output's notes.
+            parse_notes=retried + parsed.notes,
         )
 
     async def respond(self, state: DialogueState, appraisal: Appraisal) -> UserReply:
@@ -135,9 +141,10 @@ class LLMSentientAgent(SentientAgent):
                 raise ParseError(f"state {emotion_state(state.emotion)}: the Response must say goodbye")
             return parsed
 
-        parsed, raw = await self._call(
+        parsed, raw, _ = await self._call(
             state, "respond", lambda note: reply_messages(state, appraisal, texts, note=note), parse
         )
+        _log_notes(state, "respond", parsed.notes)
         return UserReply(
             response=parsed.response,
             thinking=parsed.thinking,
@@ -157,18 +164,23 @@ class LLMSentientAgent(SentientAgent):
         kind: str,
         build: Callable[[str | None], list[Message]],
         parse: Callable[[str, bool], T],
-    ) -> tuple[T, str]:
-        """One simulator step: call, parse, retry (bounded) on unreadable output."""
+    ) -> tuple[T, str, tuple[str, ...]]:
+        """One simulator step: call, parse, retry (bounded) on an output with no reading.
+
+        Returns the parsed output, its raw text and one note per earlier attempt that had no reading.
+        """
         attempts = self.max_parse_retries + 1
         note: str | None = None
         raw = ""
+        retried: list[str] = []
         for attempt in range(attempts):
             params = self._params(state, kind, attempt)
             raw = await self.client.chat(build(note), params)
             try:
-                return parse(raw, attempt == attempts - 1), raw
+                return parse(raw, attempt == attempts - 1), raw, tuple(retried)
             except ParseError as exc:
                 note = str(exc)
+                retried.append(f"attempt {attempt + 1} had no reading ({note}); asked again")
                 logger.warning(
                     "simulator %s (profile %s, turn %d, attempt %d/%d) unreadable: %s",
                     kind,
@@ -189,6 +201,14 @@ class LLMSentientAgent(SentientAgent):
             return self.sampling
         seed = call_seed(self.sampling.seed, state.seed, state.profile.id, state.policy_turns, kind, attempt)
         return replace(self.sampling, seed=seed)
+
+
+def _log_notes(state: DialogueState, kind: str, notes: tuple[str, ...]) -> None:
+    """Replies have no audit field for parse notes; the log keeps how they were read."""
+    for note in notes:
+        logger.info(
+            "simulator %s (profile %s, turn %d): %s", kind, state.profile.id, state.policy_turns, note
+        )
 
 
 def _check_language(language: str) -> None:

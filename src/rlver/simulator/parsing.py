@@ -4,14 +4,25 @@ The simulator asks for labelled sections (``Content`` … ``Change`` for an appr
 ``Response`` for a reply). Real outputs decorate the labels: ``**Change**: +5``, ``**Change:** 5``,
 ``## Change``, ``[Change] +5``, ``【Change】``, full-width colons (``：``), list bullets, code fences,
 prose before the first section, ``<think>`` blocks of reasoning models, full-width digits (``＋７``)
-and the unicode minus (``−3``). These pure functions accept all of that and nothing ambiguous.
+and the unicode minus (``−3``), and the bracketed placeholders of SAGE's format echoed back
+(``Change:`` / ``[人物的emotion变化]`` / ``+5``). These pure functions accept all of that.
 
-Only the model's *output* is parsed, never the prompt, so text the policy wrote can reach the parser
-only if the simulator model itself repeats it; a second ``Change`` section (an echo, or a forged
-one) makes the output ambiguous and is rejected rather than guessed at.
+Repeated sections are read, not rejected, because real simulators repeat themselves (published SAGE
+transcripts nest ``**最终回复**:`` inside ``Response``; appraisals write their ``Change`` twice):
 
-A problem raises :class:`ParseError` (internal): the agent retries the call a bounded number of times
-and then raises :class:`rlver.errors.SimulatorError`.
+- several ``Change`` sections: values that agree are one value; values that disagree resolve to the
+  last one, as SAGE's own ``reply.split("Change:")[-1]`` does; a ``Change`` section without a number
+  is skipped when another one has a number;
+- several ``Response`` sections: the last non-empty one is the reply (SAGE's ``split("Response:")[-1]``).
+
+Each such decision is written to the result's ``notes`` (the agent keeps them in the appraisal's
+audit record). Only the model's *output* is parsed, never the prompt: policy text reaches the parser
+only if the simulator repeats it, and the format puts ``Change`` last, so an echoed header inside
+``Content`` or ``Analyse`` comes before the simulator's own value and loses to it.
+
+An output with no reading (empty, no ``Change`` holding a signed integer, no non-empty ``Response``)
+raises :class:`ParseError` (internal): the agent retries the call a bounded number of times and then
+raises :class:`rlver.errors.SimulatorError`.
 """
 
 from __future__ import annotations
@@ -52,7 +63,8 @@ REPLY_SECTIONS: SectionSpec = {
     "origin": ("Origin", "Original", "Draft", "初稿", "原始回复"),
     # In the reply format ``Change`` is the revision note (how to sound more natural), not a number.
     "revision": ("Change", "Revision", "修改", "改进"),
-    "response": ("Response", "Final Response", "回复", "最终回复"),
+    # "Final Reply" and 最终回复 also appear *inside* a Response as a nested header (see parse_reply).
+    "response": ("Response", "Final Response", "Final Reply", "回复", "最终回复"),
 }
 
 _MAX_CHANGE_DIGITS = 4
@@ -60,7 +72,7 @@ _MAX_CHANGE_DIGITS = 4
 
 
 class ParseError(ValueError):
-    """The simulator output could not be read unambiguously (internal; the agent retries)."""
+    """The simulator output has no reading (internal; the agent retries)."""
 
 
 @dataclass(frozen=True)
@@ -70,6 +82,8 @@ class ParsedAppraisal:
     activity: str
     analyse: str
     change: int
+    notes: tuple[str, ...] = ()
+    """How repeated or unreadable ``Change`` sections were resolved (empty for a clean output)."""
 
 
 @dataclass(frozen=True)
@@ -78,6 +92,8 @@ class ParsedReply:
     thinking: str = ""
     origin: str = ""
     revision: str = ""
+    notes: tuple[str, ...] = ()
+    """How repeated ``Response`` sections were resolved (empty for a clean output)."""
 
 
 _THINK_BLOCK = re.compile(r"<think>.*?</think>", re.DOTALL | re.IGNORECASE)
@@ -90,6 +106,9 @@ _CHANGE_VALUE = re.compile(
     r"(?P<sign>[+-]?)\s*(?P<digits>\d+)"
     r"(?!\d|\s*[.,/]\s*\d)"  # not 5.5, 5,5 or 5/10: those are not signed integers
 )
+# SAGE's format shows bracketed placeholders ("Change:" then "[人物的emotion变化]"); models echo them
+# before the value. Only digit-free brackets count, so "[+4]" stays a value.
+_PLACEHOLDERS = re.compile(r"^(?:\s*[\[【(（][^\]】)）\d]*[\]】)）])+")
 
 
 def clean_output(text: str) -> str:
@@ -156,6 +175,10 @@ def _match_header(line: str, spec: SectionSpec) -> tuple[str, str] | None:
     # "Change is hard" at the start of a sentence is prose.
     if not decorated and rest:
         return None
+    # "Response: [最终回复]" is the format's placeholder echoed after the label, not the reply.
+    inner = pattern.match(rest)
+    if inner and inner["lb"] and inner["rb"] and not inner["rest"].strip():
+        rest = "" if lookup.get(_normalise_label(inner["name"])) == key else rest
     return key, rest
 
 
@@ -181,13 +204,21 @@ def split_sections(text: str, spec: SectionSpec) -> list[tuple[str, str]]:
 def parse_change(body: str) -> int:
     """The signed integer a ``Change`` section starts with.
 
+    Leading digit-free bracketed placeholders (``[人物的emotion变化]``) are skipped; a number buried
+    in prose is not read (``情绪下降了5分`` has its sign in words: SAGE's "first integer anywhere"
+    would read it as +5).
+
     >>> [parse_change(s) for s in ("+7", "-3", "7", "＋７", "−3", "**+5**", "[-2] a bit worse")]
     [7, -3, 7, 7, -3, 5, -2]
+    >>> parse_change("[人物的emotion变化]\\n+5")
+    5
     """
     text = unicodedata.normalize("NFKC", body).translate(_MINUS_SIGNS)
+    text = _PLACEHOLDERS.sub("", text, count=1)
     match = _CHANGE_VALUE.match(text)
     if match is None:
-        snippet = body.strip().split("\n", 1)[0][:40]
+        # Quote what follows any placeholder: the retry note tells the model what it wrote instead.
+        snippet = (text.strip() or body.strip()).split("\n", 1)[0][:40]
         raise ParseError(f"Change is not a signed integer: {snippet!r}")
     if len(match["digits"]) > _MAX_CHANGE_DIGITS:
         raise ParseError(f"Change {match['sign']}{match['digits']} is implausibly large")
@@ -195,34 +226,72 @@ def parse_change(body: str) -> int:
     return -value if match["sign"] == "-" else value
 
 
-def _collect(text: str, spec: SectionSpec, required: str) -> dict[str, str]:
+def _collect(text: str, spec: SectionSpec, required: str) -> tuple[dict[str, str], list[str]]:
+    """The other sections (repeats joined) and every body of the ``required`` section, in order."""
     if not text or not text.strip():
         raise ParseError("empty output")
     sections = split_sections(text, spec)
     found = [body for key, body in sections if key == required]
     if not found:
         raise ParseError(f"no {spec[required][0]} section")
-    if len(found) > 1:
-        raise ParseError(f"{spec[required][0]} section appears {len(found)} times (ambiguous)")
     merged: dict[str, str] = {}
     for key, body in sections:
-        merged[key] = f"{merged[key]}\n{body}".strip() if key in merged else body
-    return merged
+        if key != required:
+            merged[key] = f"{merged[key]}\n{body}".strip() if key in merged else body
+    return merged, found
+
+
+def _read_change(bodies: list[str]) -> tuple[int, tuple[str, ...]]:
+    """One value from every ``Change`` section: agreeing values are one, else the last (as SAGE)."""
+    values: list[int] = []
+    skipped: list[str] = []
+    for body in bodies:
+        try:
+            values.append(parse_change(body))
+        except ParseError as exc:
+            skipped.append(str(exc))
+    if not values:
+        raise ParseError(skipped[-1])  # the last section is the one the format asked for
+    notes = [f"a Change section was skipped: {reason}" for reason in skipped]
+    written = ", ".join(f"{v:+d}" for v in values)
+    if len(set(values)) > 1:
+        notes.append(
+            f"Change written {len(values)} times, different values ({written}); the last is used, as in SAGE"
+        )
+    elif len(values) > 1:
+        notes.append(f"Change written {len(values)} times, all {values[0]:+d}: one value")
+    return values[-1], tuple(notes)
 
 
 def parse_appraisal(text: str, spec: SectionSpec = APPRAISAL_SECTIONS) -> ParsedAppraisal:
-    """Read an appraisal: exactly one ``Change`` section holding a signed integer; prose optional."""
-    sections = _collect(text, spec, "change")
+    """Read an appraisal: a ``Change`` section holding a signed integer; prose sections optional.
+
+    >>> parse_appraisal("Analyse: ok\\nChange: +5\\nChange: -3").change
+    -3
+    """
+    sections, changes = _collect(text, spec, "change")
+    change, notes = _read_change(changes)
     return ParsedAppraisal(
         content=sections.get("content", ""),
         target_completion=sections.get("target_completion", ""),
         activity=sections.get("activity", ""),
         analyse=sections.get("analyse", ""),
-        change=parse_change(sections["change"]),
+        change=change,
+        notes=notes,
     )
 
 
-_QUOTE_PAIRS = (('"', '"'), ("“", "”"), ("「", "」"), ("『", "』"), ("'", "'"), ("‘", "’"))
+# Square brackets too: SAGE strips them from a reply (its format shows "[最终回复]").
+_QUOTE_PAIRS = (
+    ('"', '"'),
+    ("“", "”"),
+    ("「", "」"),
+    ("『", "』"),
+    ("'", "'"),
+    ("‘", "’"),
+    ("[", "]"),
+    ("【", "】"),
+)
 
 
 def _unquote(text: str) -> str:
@@ -235,14 +304,31 @@ def _unquote(text: str) -> str:
 
 
 def parse_reply(text: str, spec: SectionSpec = REPLY_SECTIONS) -> ParsedReply:
-    """Read a reply or an opening: exactly one non-empty ``Response`` (other sections optional)."""
-    sections = _collect(text, spec, "response")
-    response = _unquote(sections["response"])
-    if not response:
+    """Read a reply or an opening: the last non-empty ``Response`` (other sections optional).
+
+    A header repeated inside ``Response`` (``**最终回复**:`` then the reply again) starts the reply
+    that counts, as SAGE's ``split("Response:")[-1]`` would have it.
+
+    >>> parse_reply('Response:\\n"draft"\\n\\n**最终回复**:\\n"final"').response
+    'final'
+    """
+    sections, bodies = _collect(text, spec, "response")
+    responses = [_unquote(body) for body in bodies]
+    readable = [r for r in responses if r]
+    if not readable:
         raise ParseError("empty Response section")
+    notes: list[str] = []
+    if len(set(responses)) == 1 and len(responses) > 1:
+        notes.append(f"Response written {len(responses)} times, the same reply each time")
+    elif len(responses) > 1:
+        empty = len(responses) - len(readable)
+        notes.append(
+            f"Response written {len(responses)} times ({empty} empty); the last non-empty one is used"
+        )
     return ParsedReply(
-        response=response,
+        response=readable[-1],
         thinking=sections.get("thinking", ""),
         origin=sections.get("origin", ""),
         revision=sections.get("revision", ""),
+        notes=tuple(notes),
     )
