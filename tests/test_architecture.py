@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import ast
+import importlib
+import subprocess
+import sys
 from pathlib import Path
+
+import pytest
 
 import rlver
 
@@ -79,3 +84,38 @@ def test_every_subpackage_declares_all():
         if "__all__" not in p.read_text(encoding="utf-8") and p.parent != SRC / "utils"
     ]
     assert not missing, missing
+
+
+HEAVY = ("torch", "transformers", "aiohttp", "httpx", "matplotlib", "numpy", "peft")
+
+
+def _modules_after(statement: str) -> set[str]:
+    code = f"import sys\n{statement}\nprint(' '.join(sorted(sys.modules)))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return set(done.stdout.split())
+
+
+def test_the_cli_and_the_package_import_nothing_heavy():
+    """`rlver --help` answers at once: the CLI imports torch, transformers, aiohttp... only in commands."""
+    for statement in ("import rlver.cli.app", "import rlver", "from rlver import Profile, get_preset"):
+        loaded = _modules_after(statement)
+        assert not {m for m in HEAVY if m in loaded}, (statement, [m for m in HEAVY if m in loaded])
+
+
+def test_every_public_name_of_every_package_resolves():
+    for init in sorted(SRC.rglob("__init__.py")):
+        rel = init.relative_to(SRC).parent
+        name = ".".join(("rlver", *rel.parts))
+        if name.startswith(("rlver.build",)):
+            continue  # build tools need their data and extras; they are exercised by their own tests
+        module = importlib.import_module(name)
+        for public in getattr(module, "__all__", []):
+            assert hasattr(module, public), f"{name}.{public}"
+        assert set(getattr(module, "__all__", [])) <= set(dir(module)), name
+
+
+def test_a_lazy_name_may_not_shadow_its_own_submodule():
+    from rlver.utils.lazy import lazy_exports
+
+    with pytest.raises(ValueError, match="names its own submodule"):
+        lazy_exports("rlver.simulator.offline", {"rlver.simulator.offline.recognise": ["recognise"]})

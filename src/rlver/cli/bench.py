@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Optional
+from typing import Any, List, Optional
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -110,12 +110,104 @@ def bench(
     console.print(f"wrote {out / 'dialogues.jsonl'} and {out / 'summary.json'}", highlight=False)
 
 
+def compare(
+    dirs: List[Path] = typer.Argument(..., help="Benchmark output directories."),
+    markdown: Optional[Path] = typer.Option(None, help="Write the leaderboard as a Markdown table."),
+    png: Optional[Path] = typer.Option(None, help="Write the leaderboard as a PNG bar chart."),
+    json_out: Optional[Path] = typer.Option(None, "--json", help="Write the leaderboard as JSON."),
+    allow_mixed: bool = typer.Option(
+        False, "--allow-mixed", help="Rank results from different simulators/presets."
+    ),
+) -> None:
+    """Rank benchmark outputs (score, success, failure, mean turns) run under one simulator and preset."""
+    from rlver.bench.compare import leaderboard, leaderboard_markdown, load_result
+    from rlver.utils.io import atomic_write_json, atomic_write_text
+
+    rows = leaderboard([load_result(d, with_dialogues=False) for d in dirs], allow_mixed=allow_mixed)
+    table = Table(title="Sentient Benchmark leaderboard")
+    for column in (
+        "#",
+        "model",
+        "score",
+        "success",
+        "failure",
+        "n",
+        "errors",
+        "mean turns",
+        "simulator",
+        "preset",
+    ):
+        table.add_column(
+            column, justify="right" if column not in ("model", "simulator", "preset") else "left"
+        )
+    for r in rows:
+        table.add_row(
+            *(
+                _cell(v)
+                for v in (
+                    r.rank,
+                    r.name,
+                    r.score,
+                    r.success,
+                    r.failure,
+                    r.n,
+                    r.errors,
+                    r.mean_turns,
+                    r.simulator,
+                    r.preset,
+                )
+            )
+        )
+    console.print(table)
+    if markdown is not None:
+        atomic_write_text(markdown, leaderboard_markdown(rows))
+        console.print(f"wrote {markdown}", highlight=False)
+    if json_out is not None:
+        atomic_write_json(json_out, [r.to_dict() for r in rows])
+        console.print(f"wrote {json_out}", highlight=False)
+    if png is not None:
+        from rlver.report.plots import plot_leaderboard
+
+        plot_leaderboard(rows, png)
+        console.print(f"wrote {png}", highlight=False)
+
+
+def import_sage(
+    file: Path = typer.Argument(..., help="SAGE result file (JSONL, one dialogue per line)."),
+    out: Path = typer.Option(..., help="Output directory (dialogues.jsonl, summary.json)."),
+    policy: Optional[str] = typer.Option(
+        None, help="Name of the model that was evaluated (default: the file name)."
+    ),
+    simulator: str = typer.Option(
+        ..., help="Simulator model used by SAGE, e.g. deepseek-v3 (scores depend on it)."
+    ),
+    preset: str = typer.Option("sage", help="Preset name recorded in the summary."),
+    skip_invalid: bool = typer.Option(
+        False, "--skip-invalid", help="Skip malformed lines (listed in the summary)."
+    ),
+) -> None:
+    """Convert an official SAGE result file into rlver's transcript and summary format."""
+    from rlver.bench.sage_import import import_sage as do_import
+
+    result = do_import(
+        file, out, policy=policy or file.stem, simulator=simulator, preset=preset, skip_invalid=skip_invalid
+    )
+    s = result.summary
+    console.print(
+        f"imported {result.imported} dialogue(s): score {s['score']}, success {s['success']}, failure {s['failure']} "
+        f"(policy {s['policy']}, simulator {s['simulator']}, preset {s['preset']})",
+        highlight=False,
+    )
+    for line in result.skipped:
+        console.print(f"skipped {line}", highlight=False)
+    console.print(f"wrote {out / 'dialogues.jsonl'} and {out / 'summary.json'}", highlight=False)
+
+
+def _cell(value: Any) -> str:
+    return "–" if value is None else (f"{value:.1f}" if isinstance(value, float) else str(value))
+
+
 def register(app: typer.Typer) -> None:
-    try:  # `bench compare` and `bench import-sage` live with the analyses
-        from rlver.cli.analyze import register_bench
-    except ModuleNotFoundError as exc:
-        if exc.name != "rlver.cli.analyze":
-            raise
-    else:
-        register_bench(bench_app)
+    bench_app.command("compare")(cli_errors(compare))
+    bench_app.command("import-sage")(cli_errors(import_sage))
     app.add_typer(bench_app, name="bench")

@@ -11,15 +11,8 @@
 Only the engine-free names are imported here; the engine modules import their engine when loaded.
 """
 
-from rlver.integrations.dialogue import EpisodeSettings, RolloutSample, SimulatorSpec, episode_to_sample
-from rlver.integrations.generators import BatchingGenerator, HFTokenGenerator
-from rlver.integrations.token_policy import (
-    TokenCompletion,
-    TokenGenerator,
-    TokenPolicy,
-    TokenPolicySettings,
-    TokenSampling,
-)
+from rlver.utils.lazy import lazy_exports
+
 
 __all__ = [
     "BatchingGenerator",
@@ -34,3 +27,23 @@ __all__ = [
     "TokenSampling",
     "episode_to_sample",
 ]
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "rlver.integrations.dialogue": [
+            "EpisodeSettings",
+            "RolloutSample",
+            "SimulatorSpec",
+            "episode_to_sample",
+        ],
+        "rlver.integrations.generators": ["BatchingGenerator", "HFTokenGenerator"],
+        "rlver.integrations.token_policy": [
+            "TokenCompletion",
+            "TokenGenerator",
+            "TokenPolicy",
+            "TokenPolicySettings",
+            "TokenSampling",
+        ],
+    },
+)

@@ -1,8 +1,7 @@
 """rlver.llm: chat types, the OpenAI-compatible HTTP client and its response cache."""
 
-from rlver.llm.cache import ResponseCache
-from rlver.llm.client import ClientConfig, ClientStats, OpenAIChatClient
-from rlver.llm.types import ChatClient, Message, Role, SamplingParams
+from rlver.utils.lazy import lazy_exports
+
 
 __all__ = [
     "ChatClient",
@@ -14,3 +13,12 @@ __all__ = [
     "Role",
     "SamplingParams",
 ]
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "rlver.llm.cache": ["ResponseCache"],
+        "rlver.llm.client": ["ClientConfig", "ClientStats", "OpenAIChatClient"],
+        "rlver.llm.types": ["ChatClient", "Message", "Role", "SamplingParams"],
+    },
+)

@@ -1,29 +1,30 @@
 """Policies: the models that talk to the simulated user.
 
-``HFPolicy``, ``GenerationSettings``, ``OpenAIPolicy`` and ``ReferencePolicy`` load lazily, so that
-``import rlver.policy`` does not import transformers or httpx.
+Names load on first use, so that ``import rlver.policy`` does not import transformers or httpx.
 """
 
-from __future__ import annotations
+from rlver.utils.lazy import lazy_exports
 
-import importlib
-from typing import Any
+__all__ = [
+    "Policy",
+    "PolicyRequest",
+    "TokenTrace",
+    "ThinkSplit",
+    "split_think",
+    "HFPolicy",
+    "GenerationSettings",
+    "OpenAIPolicy",
+    "ReferencePolicy",
+    "compose_reply",
+]
 
-from rlver.policy.base import Policy, PolicyRequest, TokenTrace
-from rlver.policy.think import ThinkSplit, split_think
-
-_LAZY = {
-    "HFPolicy": "rlver.policy.hf",
-    "GenerationSettings": "rlver.policy.hf",
-    "OpenAIPolicy": "rlver.policy.openai_policy",
-    "ReferencePolicy": "rlver.policy.reference",
-    "compose_reply": "rlver.policy.reference",
-}
-
-__all__ = ["Policy", "PolicyRequest", "TokenTrace", "ThinkSplit", "split_think", *_LAZY]
-
-
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(importlib.import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'rlver.policy' has no attribute {name!r}")
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "rlver.policy.base": ["Policy", "PolicyRequest", "TokenTrace"],
+        "rlver.policy.think": ["ThinkSplit", "split_think"],
+        "rlver.policy.hf": ["HFPolicy", "GenerationSettings"],
+        "rlver.policy.openai_policy": ["OpenAIPolicy"],
+        "rlver.policy.reference": ["ReferencePolicy", "compose_reply"],
+    },
+)

@@ -1,14 +1,7 @@
 """Simulated-user profiles: schema, loaders, built-in sets and the LLM generator."""
 
-from rlver.profiles.io import (
-    ProfileFileError,
-    ProfileIssue,
-    iter_profile_records,
-    load_profiles,
-    write_profiles,
-)
-from rlver.profiles.schema import EMOTIONAL_NEEDS, RATIONAL_NEEDS, CharacterType, HiddenNeed, Language, Profile
-from rlver.profiles.stats import ProfileStats, profile_stats
+from rlver.utils.lazy import lazy_exports
+
 
 __all__ = [
     "CharacterType",
@@ -25,3 +18,25 @@ __all__ = [
     "ProfileStats",
     "profile_stats",
 ]
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "rlver.profiles.io": [
+            "ProfileFileError",
+            "ProfileIssue",
+            "iter_profile_records",
+            "load_profiles",
+            "write_profiles",
+        ],
+        "rlver.profiles.schema": [
+            "EMOTIONAL_NEEDS",
+            "RATIONAL_NEEDS",
+            "CharacterType",
+            "HiddenNeed",
+            "Language",
+            "Profile",
+        ],
+        "rlver.profiles.stats": ["ProfileStats", "profile_stats"],
+    },
+)

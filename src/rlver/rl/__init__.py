@@ -7,29 +7,8 @@ The math lives in :mod:`rlver.rl.advantages` and :mod:`rlver.rl.losses` (pure fu
 algorithms in :mod:`rlver.rl.ppo` and :mod:`rlver.rl.grpo`, the loop in :mod:`rlver.rl.trainer`.
 """
 
-from rlver.rl.advantages import gae, group_advantages, masked_mean, masked_whiten, turn_group_advantages
-from rlver.rl.algorithm import Algorithm, UpdateBatch
-from rlver.rl.batch import CollateStats, RolloutBatch, collate
-from rlver.rl.checkpoint import CheckpointManager
-from rlver.rl.config import (
-    CheckpointSettings,
-    GRPOSettings,
-    LoggingSettings,
-    LoRASettings,
-    LossSettings,
-    OptimSettings,
-    PPOSettings,
-    RewardSettings,
-    RolloutSettings,
-    TrainConfig,
-)
-from rlver.rl.config_io import apply_overrides, config_from_mapping, dump_config, load_config
-from rlver.rl.grpo import GRPO
-from rlver.rl.losses import clipped_surrogate, clipped_value_loss, entropy_from_logits, kl_penalty
-from rlver.rl.metrics import METRIC_KEYS, MetricsLogger
-from rlver.rl.ppo import PPO
-from rlver.rl.trainer import Trainer, TrainerCallback
-from rlver.rl.value import Critic, SeparateCritic, ValueHeadCritic, build_critic
+from rlver.utils.lazy import lazy_exports
+
 
 __all__ = [
     # the loop
@@ -77,3 +56,38 @@ __all__ = [
     "MetricsLogger",
     "METRIC_KEYS",
 ]
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "rlver.rl.advantages": [
+            "gae",
+            "group_advantages",
+            "masked_mean",
+            "masked_whiten",
+            "turn_group_advantages",
+        ],
+        "rlver.rl.algorithm": ["Algorithm", "UpdateBatch"],
+        "rlver.rl.batch": ["CollateStats", "RolloutBatch", "collate"],
+        "rlver.rl.checkpoint": ["CheckpointManager"],
+        "rlver.rl.config": [
+            "CheckpointSettings",
+            "GRPOSettings",
+            "LoggingSettings",
+            "LoRASettings",
+            "LossSettings",
+            "OptimSettings",
+            "PPOSettings",
+            "RewardSettings",
+            "RolloutSettings",
+            "TrainConfig",
+        ],
+        "rlver.rl.config_io": ["apply_overrides", "config_from_mapping", "dump_config", "load_config"],
+        "rlver.rl.grpo": ["GRPO"],
+        "rlver.rl.losses": ["clipped_surrogate", "clipped_value_loss", "entropy_from_logits", "kl_penalty"],
+        "rlver.rl.metrics": ["METRIC_KEYS", "MetricsLogger"],
+        "rlver.rl.ppo": ["PPO"],
+        "rlver.rl.trainer": ["Trainer", "TrainerCallback"],
+        "rlver.rl.value": ["Critic", "SeparateCritic", "ValueHeadCritic", "build_critic"],
+    },
+)

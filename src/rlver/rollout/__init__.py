@@ -1,6 +1,14 @@
 """Rollouts: running dialogues between a policy and a simulated user."""
 
-from rlver.rollout.loop import DialogueJob, RolloutConfig, run_dialogues
-from rlver.rollout.types import Episode, Turn
+from rlver.utils.lazy import lazy_exports
+
 
 __all__ = ["DialogueJob", "RolloutConfig", "run_dialogues", "Episode", "Turn"]
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "rlver.rollout.loop": ["DialogueJob", "RolloutConfig", "run_dialogues"],
+        "rlver.rollout.types": ["Episode", "Turn"],
+    },
+)

@@ -1,8 +1,7 @@
 """The Sentient Agent: a simulated user that appraises every reply and keeps an emotion score."""
 
-from rlver.simulator.llm_agent import LLMSentientAgent
-from rlver.simulator.base import Appraisal, DialogueState, SentientAgent, UserReply, UserSimulator, says_goodbye
-from rlver.simulator.presets import PRESETS, Preset, emotion_state, get_preset
+from rlver.utils.lazy import lazy_exports
+
 
 __all__ = [
     "LLMSentientAgent",
@@ -17,3 +16,19 @@ __all__ = [
     "emotion_state",
     "get_preset",
 ]
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "rlver.simulator.llm_agent": ["LLMSentientAgent"],
+        "rlver.simulator.base": [
+            "Appraisal",
+            "DialogueState",
+            "SentientAgent",
+            "UserReply",
+            "UserSimulator",
+            "says_goodbye",
+        ],
+        "rlver.simulator.presets": ["PRESETS", "Preset", "emotion_state", "get_preset"],
+    },
+)

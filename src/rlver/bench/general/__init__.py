@@ -1,22 +1,7 @@
 """General-ability retention: a built-in exactly-checked suite, and an lm-evaluation-harness wrapper."""
 
-from rlver.bench.general.checkers import check_code, check_constraint, check_instruction, check_math
-from rlver.bench.general.lm_eval import LMEvalConfig, build_lm_eval_command, lm_eval_available, run_lm_eval
-from rlver.bench.general.runner import (
-    CATEGORIES,
-    DeltaRow,
-    ItemResult,
-    SuiteItem,
-    check_item,
-    compare_general,
-    general_delta_markdown,
-    load_general,
-    load_suite,
-    run_general_suite,
-    summarize_general,
-    write_general,
-)
-from rlver.bench.general.sandbox import SandboxLimits, SandboxResult, run_python_tests
+from rlver.utils.lazy import lazy_exports
+
 
 __all__ = [
     "CATEGORIES",
@@ -43,3 +28,31 @@ __all__ = [
     "lm_eval_available",
     "run_lm_eval",
 ]
+
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {
+        "rlver.bench.general.checkers": ["check_code", "check_constraint", "check_instruction", "check_math"],
+        "rlver.bench.general.lm_eval": [
+            "LMEvalConfig",
+            "build_lm_eval_command",
+            "lm_eval_available",
+            "run_lm_eval",
+        ],
+        "rlver.bench.general.runner": [
+            "CATEGORIES",
+            "DeltaRow",
+            "ItemResult",
+            "SuiteItem",
+            "check_item",
+            "compare_general",
+            "general_delta_markdown",
+            "load_general",
+            "load_suite",
+            "run_general_suite",
+            "summarize_general",
+            "write_general",
+        ],
+        "rlver.bench.general.sandbox": ["SandboxLimits", "SandboxResult", "run_python_tests"],
+    },
+)
