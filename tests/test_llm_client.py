@@ -256,7 +256,7 @@ async def test_malformed_responses_are_retried_then_fail(stub_server, body):
     assert len(server.requests) == 3 and sleep.delays == [0.1, 0.2]
 
 
-async def test_connection_refused_is_retried_then_fails():
+async def test_connection_refused_gets_one_quick_retry_then_fails():
     # Bind then close a socket to get a port nobody listens on.
     import socket
 
@@ -265,12 +265,12 @@ async def test_connection_refused_is_retried_then_fails():
         port = sock.getsockname()[1]
     sleep = SleepRecorder()
     client = OpenAIChatClient(
-        base_url=f"http://127.0.0.1:{port}/v1", model="m", max_retries=2, jitter=0.0, sleep=sleep
+        base_url=f"http://127.0.0.1:{port}/v1", model="m", max_retries=4, jitter=0.0, sleep=sleep
     )
     async with client:
-        with pytest.raises(LLMError, match="failed after 3 attempts: ConnectError"):
+        with pytest.raises(LLMError, match="failed after 2 attempts: cannot connect"):
             await client.chat(HELLO)
-    assert sleep.delays == [1.0, 2.0]
+    assert sleep.delays == [0.5]  # one quick retry, not the 4 backed-off ones a 500 would get
 
 
 async def test_concurrency_bound_is_respected_at_the_server(stub_server):

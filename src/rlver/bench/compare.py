@@ -13,7 +13,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from rlver.errors import ConfigError, RlverError
+from rlver.errors import ConfigError, InputError
 
 __all__ = [
     "ResultFileError",
@@ -31,7 +31,7 @@ SUMMARY_FILE = "summary.json"
 DIALOGUES_FILE = "dialogues.jsonl"
 
 
-class ResultFileError(RlverError):
+class ResultFileError(InputError):
     """A result or transcript file is missing or malformed; the message names ``PATH:LINE``."""
 
 

@@ -79,6 +79,7 @@ def summarize(rows: Sequence[dict[str, Any]], *, preset: str, policy: str, simul
         "failure_rate": round(failure / n, 4) if n else None,
         "n": n,
         "errors": len(rows) - n,
+        "error_reasons": _error_reasons(rows),
         "mean_turns": round(statistics.fmean(turns), 2) if turns else None,
         "format_violations": sum(int(r.get("format_violations", 0)) for r in rows),
         "preset": preset,
@@ -87,6 +88,16 @@ def summarize(rows: Sequence[dict[str, Any]], *, preset: str, policy: str, simul
         "by_need": breakdown("need"),
         "by_character": breakdown("character"),
     }
+
+
+def _error_reasons(rows: Sequence[dict[str, Any]]) -> dict[str, int]:
+    """How many dialogues failed for each reason, most frequent first (dialogues whose row has an error)."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        if row.get("error") is not None:
+            reason = " ".join(str(row["error"]).split())[:300]
+            counts[reason] = counts.get(reason, 0) + 1
+    return dict(sorted(counts.items(), key=lambda item: -item[1]))
 
 
 def load_dialogues(out_dir: str | Path) -> list[dict[str, Any]]:

@@ -12,10 +12,26 @@ from rlver.errors import ConfigError
 from rlver.policy.base import Policy
 from rlver.simulator.base import UserSimulator
 
-__all__ = ["EndpointOptions", "make_policy", "make_simulator", "make_chat_client", "POLICY_SPECS", "SIMULATOR_SPECS"]
+__all__ = [
+    "POLICY_SPECS",
+    "SIMULATOR_SPECS",
+    "EndpointOptions",
+    "key_env_help",
+    "make_chat_client",
+    "make_policy",
+    "make_simulator",
+]
 
 POLICY_SPECS = "openai:MODEL, reference:random, reference:oracle, hf:PATH, builtin:tiny"
 SIMULATOR_SPECS = "offline, openai:MODEL"
+
+
+def key_env_help(role: str) -> str:
+    """The one help text of every ``--<role>-key-env`` flag."""
+    return (
+        f"Name of the environment variable holding the {role} endpoint's API key (the key itself is "
+        "never a flag). Default: OPENAI_API_KEY for api.openai.com, no key for any other endpoint."
+    )
 
 
 @dataclass(frozen=True)
@@ -24,8 +40,9 @@ class EndpointOptions:
 
     base_url: str | None = None
     """Endpoint base URL, e.g. ``http://localhost:8000/v1``; ``None`` = OpenAI's."""
-    api_key_env: str = "OPENAI_API_KEY"
-    """Name of the environment variable holding the API key (the key itself never appears in args)."""
+    api_key_env: str | None = None
+    """Name of the environment variable holding the API key (the key itself never appears in args);
+    ``None``: ``OPENAI_API_KEY`` for OpenAI's own endpoint, no key for any other."""
     max_concurrency: int = 32
     """Requests in flight at once to this endpoint."""
     timeout: float = 120.0

@@ -8,14 +8,14 @@ variable named by ``--judge-key-env`` and is never printed.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any, Awaitable, Callable, List, Optional, TypeVar
 
 import typer
 from rich.table import Table
 
-from rlver.cli._common import cli_errors, console
+from rlver.cli._common import ALLOW_ERRORS_HELP, check_failures, cli_errors, console, parse_allowance, run_async
+from rlver.cli._specs import key_env_help
 from rlver.errors import ConfigError
 
 __all__ = ["register", "analyze_app"]
@@ -28,7 +28,9 @@ analyze_app = typer.Typer(
 )
 
 
-def _judge_client(spec: str, base_url: Optional[str], key_env: str, seed: int, cache_dir: Optional[Path]):
+def _judge_client(
+    spec: str, base_url: Optional[str], key_env: Optional[str], seed: int, cache_dir: Optional[Path]
+):
     from rlver.bench.judge import judge_model_name
     from rlver.cli._specs import EndpointOptions, make_chat_client
 
@@ -42,17 +44,21 @@ def _judge_client(spec: str, base_url: Optional[str], key_env: str, seed: int, c
     return make_chat_client(judge_model_name(spec), options, default_temperature=0.0)
 
 
-def _run(make: Callable[[], Awaitable[T]], *closables: Any) -> T:
-    async def main() -> T:
-        try:
-            return await make()
-        finally:
-            for item in closables:
-                close = getattr(item, "aclose", None)
-                if close is not None:
-                    await close()
+def _run(make: Callable[[], Awaitable[T]], *endpoints: Any) -> T:
+    """Every analysis asks its endpoints once first: a dead judge stops the command before any work."""
+    return run_async(make, *endpoints, preflight=True)
 
-    return asyncio.run(main())
+
+def _reasons(errors: Any) -> dict[str, int]:
+    """Failure reasons grouped (``errors``: a list of error rows/strings, or just a count)."""
+    if not isinstance(errors, list):
+        return {}
+    counts: dict[str, int] = {}
+    for item in errors:
+        text = item.get("error") if isinstance(item, dict) else item
+        reason = " ".join(str(text).split())[:300]
+        counts[reason] = counts.get(reason, 0) + 1
+    return dict(sorted(counts.items(), key=lambda r: -r[1]))
 
 
 def _judge_config(max_attempts: int, concurrency: int):
@@ -87,7 +93,7 @@ def capabilities(
     judge_base_url: Optional[str] = typer.Option(
         None, help="Judge endpoint base URL, e.g. http://localhost:8000/v1."
     ),
-    judge_key_env: str = typer.Option("OPENAI_API_KEY", help="Env var holding the judge endpoint's API key."),
+    judge_key_env: Optional[str] = typer.Option(None, help=key_env_help("judge")),
     limit: Optional[int] = typer.Option(None, min=1, help="Only the first N dialogues of each directory."),
     max_attempts: int = typer.Option(
         3, min=1, help="Judge calls per dialogue before it is recorded as an error."
@@ -98,11 +104,13 @@ def capabilities(
     png: Optional[Path] = typer.Option(
         None, help="Radar chart (default: DIR/analysis/capabilities.png of the first DIR)."
     ),
+    allow_errors: str = typer.Option("0", help=ALLOW_ERRORS_HELP),
 ) -> None:
     """Score each dialogue 1-5 on the five capabilities; writes DIR/analysis/capabilities.{jsonl,json}."""
     from rlver.bench.capabilities import CAPABILITIES, CAPABILITY_NAMES, run_capability_analysis
     from rlver.report.plots import plot_capability_radar
 
+    tolerated = parse_allowance(allow_errors)
     client = _judge_client(judge, judge_base_url, judge_key_env, seed, cache_dir)
     config = _judge_config(max_attempts, concurrency)
 
@@ -123,10 +131,12 @@ def capabilities(
     for d in dirs:
         console.print(f"wrote {d / 'analysis' / 'capabilities.jsonl'} and capabilities.json", highlight=False)
     console.print(f"wrote {out}", highlight=False)
+    failed = sum(int(s["errors"]) for s in summaries)
+    check_failures(failed, failed + sum(int(s["n"]) for s in summaries), tolerated, what="judged dialogues")
 
 
 def _labeller(
-    spec: str, base_url: Optional[str], key_env: str, seed: int, max_attempts: int, concurrency: int
+    spec: str, base_url: Optional[str], key_env: Optional[str], seed: int, max_attempts: int, concurrency: int
 ):
     from rlver.bench.strategies import LLMStrategyLabeller, offline_labeller
 
@@ -146,9 +156,7 @@ def strategies(
         "offline", help="offline (embedding recogniser) or openai:MODEL (LLM labeller)."
     ),
     labeller_base_url: Optional[str] = typer.Option(None, help="LLM labeller endpoint base URL."),
-    labeller_key_env: str = typer.Option(
-        "OPENAI_API_KEY", help="Env var holding the labeller endpoint's API key."
-    ),
+    labeller_key_env: Optional[str] = typer.Option(None, help=key_env_help("labeller")),
     limit: Optional[int] = typer.Option(None, min=1, help="Only the first N dialogues of each directory."),
     max_attempts: int = typer.Option(
         3, min=1, help="LLM calls per dialogue before it is recorded as an error."
@@ -158,11 +166,13 @@ def strategies(
     out_dir: Optional[Path] = typer.Option(
         None, help="Folder of the bar charts (default: the first DIR's analysis/)."
     ),
+    allow_errors: str = typer.Option("0", help=ALLOW_ERRORS_HELP),
 ) -> None:
     """Label every policy turn with an ESConv strategy; distribution and contribution per model."""
     from rlver.bench.strategies import ESCONV_STRATEGIES, run_strategy_analysis
     from rlver.report.plots import plot_strategy_contributions, plot_strategy_distribution
 
+    tolerated = parse_allowance(allow_errors)
     labeller_obj, client = _labeller(
         labeller, labeller_base_url, labeller_key_env, seed, max_attempts, concurrency
     )
@@ -204,6 +214,11 @@ def strategies(
     console.print(
         f"wrote analysis/strategies.{{jsonl,json}} in each DIR; charts in {folder}", highlight=False
     )
+    errors = [e for s in summaries for e in s["errors"]]
+    labelled = sum(int(s["dialogues"]) for s in summaries)
+    check_failures(
+        len(errors), labelled + len(errors), tolerated, what="labelled dialogues", reasons=_reasons(errors)
+    )
 
 
 @analyze_app.command("scc")
@@ -217,7 +232,7 @@ def scc(
     ),
     judge: Optional[str] = typer.Option(None, help="Refine with an LLM judge: openai:MODEL."),
     judge_base_url: Optional[str] = typer.Option(None, help="Judge endpoint base URL."),
-    judge_key_env: str = typer.Option("OPENAI_API_KEY", help="Env var holding the judge endpoint's API key."),
+    judge_key_env: Optional[str] = typer.Option(None, help=key_env_help("judge")),
     judge_weight: float = typer.Option(
         0.5, min=0.0, max=1.0, help="Weight of the judge's coordinate in the blend."
     ),
@@ -288,9 +303,7 @@ def general(
     policy_base_url: Optional[str] = typer.Option(
         None, help="Base URL of the policy's OpenAI-compatible endpoint."
     ),
-    policy_key_env: str = typer.Option(
-        "OPENAI_API_KEY", help="Env var holding the policy endpoint's API key."
-    ),
+    policy_key_env: Optional[str] = typer.Option(None, help=key_env_help("policy")),
     suite: Optional[Path] = typer.Option(None, help="Suite JSONL (default: the built-in 45-item suite)."),
     limit: Optional[int] = typer.Option(None, min=1, help="Only the first N items."),
     batch_size: int = typer.Option(8, min=1, help="Items per policy call."),

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any, List, Optional
 
@@ -10,8 +9,15 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from rlver.cli._common import cli_errors, console
-from rlver.cli._specs import POLICY_SPECS, SIMULATOR_SPECS, EndpointOptions, make_policy, make_simulator
+from rlver.cli._common import ALLOW_ERRORS_HELP, check_failures, cli_errors, console, parse_allowance, run_async
+from rlver.cli._specs import (
+    POLICY_SPECS,
+    SIMULATOR_SPECS,
+    EndpointOptions,
+    key_env_help,
+    make_policy,
+    make_simulator,
+)
 from rlver.simulator.presets import PRESETS, get_preset
 
 __all__ = ["register", "bench_app", "print_summary"]
@@ -42,10 +48,10 @@ def bench(
     profiles: Optional[str] = typer.Option(None, help="Profiles: a JSONL/YAML path, builtin:test or builtin:train."),
     policy: str = typer.Option("reference:random", help=f"Policy spec: {POLICY_SPECS}."),
     policy_base_url: Optional[str] = typer.Option(None, help="Base URL of the policy's OpenAI-compatible endpoint."),
-    policy_key_env: str = typer.Option("OPENAI_API_KEY", help="Env var holding the policy endpoint's API key."),
+    policy_key_env: Optional[str] = typer.Option(None, help=key_env_help("policy")),
     simulator: str = typer.Option("offline", help=f"Simulator spec: {SIMULATOR_SPECS}."),
     simulator_base_url: Optional[str] = typer.Option(None, help="Base URL of the simulator's endpoint."),
-    simulator_key_env: str = typer.Option("OPENAI_API_KEY", help="Env var holding the simulator endpoint's API key."),
+    simulator_key_env: Optional[str] = typer.Option(None, help=key_env_help("simulator")),
     preset: str = typer.Option("sage", help=f"Simulator preset: {', '.join(PRESETS)}."),
     out: Optional[Path] = typer.Option(None, help="Output directory (dialogues.jsonl, summary.json); rerun to resume."),
     concurrency: int = typer.Option(16, min=1, help="Dialogues run at once."),
@@ -55,6 +61,10 @@ def bench(
     system_prompt: Optional[str] = typer.Option(None, help="Policy system prompt (default: rlver's)."),
     language: Optional[str] = typer.Option(None, help="Simulator prompt language (en|zh); default: the profile's."),
     cache_dir: Optional[Path] = typer.Option(None, help="Cache simulator responses here (reruns are free)."),
+    allow_errors: str = typer.Option("0", help=ALLOW_ERRORS_HELP),
+    preflight: bool = typer.Option(
+        True, "--preflight/--no-preflight", help="Ask each endpoint once before starting; stop at once if one is down."
+    ),
 ) -> None:
     """Run the benchmark: `rlver bench --profiles builtin:test --policy reference:oracle --out runs/b`."""
     if ctx.invoked_subcommand is not None:
@@ -63,6 +73,8 @@ def bench(
         raise typer.BadParameter("--profiles and --out are required (or use a sub-command: see --help)")
     from rlver.bench.sentient import BenchConfig, run_benchmark
     from rlver.profiles.io import load_profiles
+
+    tolerated = parse_allowance(allow_errors)
 
     profile_list = load_profiles(profiles)
     if limit is not None:
@@ -103,11 +115,23 @@ def bench(
             mean = sum(finals) / len(finals) if finals else 0.0
             progress.update(task, advance=1, score=f"mean emotion {mean:.1f}")
 
-        summary = asyncio.run(
-            run_benchmark(profile_list, policy_obj, simulator_obj, config, out, on_episode=on_episode, on_resume=on_resume)
+        summary = run_async(
+            lambda: run_benchmark(
+                profile_list, policy_obj, simulator_obj, config, out, on_episode=on_episode, on_resume=on_resume
+            ),
+            policy_obj,
+            simulator_obj,
+            preflight=preflight,
         )
     print_summary(summary)
     console.print(f"wrote {out / 'dialogues.jsonl'} and {out / 'summary.json'}", highlight=False)
+    check_failures(
+        int(summary.get("errors") or 0),
+        int(summary.get("errors") or 0) + int(summary.get("n") or 0),
+        tolerated,
+        what="dialogues",
+        reasons=summary.get("error_reasons"),
+    )
 
 
 def compare(

@@ -19,8 +19,15 @@ import typer
 from rich.markup import escape
 from rich.panel import Panel
 
-from rlver.cli._common import cli_errors, console
-from rlver.cli._specs import POLICY_SPECS, SIMULATOR_SPECS, EndpointOptions, make_policy, make_simulator
+from rlver.cli._common import cli_errors, console, run_async
+from rlver.cli._specs import (
+    POLICY_SPECS,
+    SIMULATOR_SPECS,
+    EndpointOptions,
+    key_env_help,
+    make_policy,
+    make_simulator,
+)
 from rlver.errors import ConfigError, PolicyError, RlverError
 from rlver.simulator.presets import PRESETS, emotion_state, get_preset
 
@@ -189,23 +196,34 @@ def register(app: typer.Typer) -> None:
         profile_id: Optional[str] = typer.Option(None, help="Which profile (default: the first)."),
         policy: str = typer.Option("reference:oracle", help=f"Policy spec: {POLICY_SPECS}."),
         policy_base_url: Optional[str] = typer.Option(None, help="Policy endpoint base URL."),
+        policy_key_env: Optional[str] = typer.Option(None, help=key_env_help("policy")),
         simulator: str = typer.Option("offline", help=f"Simulator spec: {SIMULATOR_SPECS}."),
         simulator_base_url: Optional[str] = typer.Option(None, help="Simulator endpoint base URL."),
+        simulator_key_env: Optional[str] = typer.Option(None, help=key_env_help("simulator")),
         preset: str = typer.Option("sage", help=f"Preset: {', '.join(PRESETS)}."),
         seed: int = typer.Option(0, help="Seed."),
         think: bool = typer.Option(False, "--think", help="Think-then-say policy."),
         thoughts: bool = typer.Option(
             True, "--thoughts/--no-thoughts", help="Show the simulated user's inner thoughts."
         ),
+        preflight: bool = typer.Option(
+            True, "--preflight/--no-preflight", help="Ask each endpoint once before starting; stop at once if one is down."
+        ),
     ) -> None:
         """Run one dialogue and print it turn by turn with emotion and inner thoughts."""
         profile = _pick_profile(profiles, profile_id)
         rules = get_preset(preset)
-        policy_obj = make_policy(policy, EndpointOptions(base_url=policy_base_url, seed=seed), seed=seed)
-        sim = make_simulator(simulator, EndpointOptions(base_url=simulator_base_url, seed=seed))
+        policy_obj = make_policy(
+            policy, EndpointOptions(base_url=policy_base_url, api_key_env=policy_key_env, seed=seed), seed=seed
+        )
+        sim = make_simulator(
+            simulator, EndpointOptions(base_url=simulator_base_url, api_key_env=simulator_key_env, seed=seed)
+        )
         narrator = _Narrator(sim, show_thoughts=thoughts, policy_label=policy_obj.name)
         shown: Policy = _ShowThinking(policy_obj) if think else policy_obj
-        episode = asyncio.run(_run_one(profile, shown, narrator, rules, seed, think))
+        episode = run_async(
+            lambda: _run_one(profile, shown, narrator, rules, seed, think), policy_obj, sim, preflight=preflight
+        )
         if episode.error is not None:
             raise RlverError(episode.error)
         _show_end(str(episode.end_reason), episode.emotions[-1], episode.policy_turns)
@@ -217,23 +235,31 @@ def register(app: typer.Typer) -> None:
         profile_id: Optional[str] = typer.Option(None, help="Which profile (default: the first)."),
         simulator: str = typer.Option("offline", help=f"Simulator spec: {SIMULATOR_SPECS}."),
         simulator_base_url: Optional[str] = typer.Option(None, help="Simulator endpoint base URL."),
+        simulator_key_env: Optional[str] = typer.Option(None, help=key_env_help("simulator")),
         preset: str = typer.Option("sage", help=f"Preset: {', '.join(PRESETS)}."),
         seed: int = typer.Option(0, help="Seed."),
         thoughts: bool = typer.Option(
             True, "--thoughts/--no-thoughts", help="Show the simulated user's inner thoughts."
         ),
+        preflight: bool = typer.Option(
+            True, "--preflight/--no-preflight", help="Ask each endpoint once before starting; stop at once if one is down."
+        ),
     ) -> None:
         """Be the policy: type replies and watch the simulated user's emotion move."""
         profile = _pick_profile(profiles, profile_id)
         rules = get_preset(preset)
-        sim = make_simulator(simulator, EndpointOptions(base_url=simulator_base_url, seed=seed))
+        sim = make_simulator(
+            simulator, EndpointOptions(base_url=simulator_base_url, api_key_env=simulator_key_env, seed=seed)
+        )
         narrator = _Narrator(sim, show_thoughts=thoughts, policy_label=None)
         human = HumanPolicy()
         console.print(
             f"[dim]You are talking with {escape(profile.name or profile.id)}. Ctrl-D or Ctrl-C to stop.[/]"
         )
         try:
-            episode = asyncio.run(_run_one(profile, human, narrator, rules, seed, think=False))
+            episode = run_async(
+                lambda: _run_one(profile, human, narrator, rules, seed, think=False), sim, preflight=preflight
+            )
         except KeyboardInterrupt:
             # Ctrl-C is a way to leave, not a failure: end like Ctrl-D, with the state so far.
             state = narrator.state

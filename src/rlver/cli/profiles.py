@@ -7,7 +7,6 @@ set (``builtin:train``, ``builtin:test``). A malformed file exits with code 2 an
 
 from __future__ import annotations
 
-import asyncio
 import difflib
 import json
 from enum import Enum
@@ -19,7 +18,8 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 from rich.text import Text
 
-from rlver.cli._common import cli_errors, console, err_console, fail
+from rlver.cli._common import EXIT_RUN_FAILED, cli_errors, console, err_console, fail, run_async
+from rlver.cli._specs import key_env_help
 from rlver.errors import ConfigError, LLMError, ProfileError
 from rlver.profiles.io import load_profiles, profile_to_record
 from rlver.profiles.schema import CharacterType, HiddenNeed, Profile
@@ -221,10 +221,9 @@ def generate(
         "--generator-base-url",
         help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (default: OpenAI).",
     ),
-    api_key_env: str = typer.Option(
-        "OPENAI_API_KEY",
-        "--api-key-env",
-        help="Environment variable holding the API key (never pass the key itself).",
+    generator_key_env: str | None = typer.Option(None, "--generator-key-env", help=key_env_help("generator")),
+    old_key_env: str | None = typer.Option(
+        None, "--api-key-env", hidden=True, help="Old spelling of --generator-key-env."
     ),
     language: LanguageChoice = typer.Option(
         LanguageChoice.en, "--language", help="Language of the profiles: en or zh."
@@ -241,6 +240,9 @@ def generate(
     ),
     temperature: float = typer.Option(
         0.9, "--temperature", min=0.0, help="Sampling temperature of the generator."
+    ),
+    preflight: bool = typer.Option(
+        True, "--preflight/--no-preflight", help="Ask the endpoint once before starting; stop at once if it is down."
     ),
 ) -> None:
     """Generate profiles with an LLM: sampled type, traits, hidden need and topic; validated, deduplicated, resumable."""
@@ -262,7 +264,7 @@ def generate(
     )
     options = EndpointOptions(
         base_url=base_url,
-        api_key_env=api_key_env,
+        api_key_env=generator_key_env or old_key_env,
         max_concurrency=concurrency,
         temperature=temperature,
         seed=seed,
@@ -270,25 +272,18 @@ def generate(
     client = make_chat_client(model, options, default_temperature=temperature)
 
     async def run():  # one event loop owns the client from first request to close
-        try:
-            with Progress(
-                TextColumn("generating"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                console=err_console,
-                transient=True,
-            ) as progress:
-                bar = progress.add_task("profiles", total=n)
-                return await generate_profiles(
-                    client, out, config, on_result=lambda index, outcome: progress.advance(bar)
-                )
-        finally:
-            await client.aclose()
+        with Progress(
+            TextColumn("generating"), BarColumn(), MofNCompleteColumn(), console=err_console, transient=True
+        ) as progress:
+            bar = progress.add_task("profiles", total=n)
+            return await generate_profiles(
+                client, out, config, on_result=lambda index, outcome: progress.advance(bar)
+            )
 
     try:
-        report = asyncio.run(run())
+        report = run_async(run, client, preflight=preflight)
     except LLMError as exc:
-        raise fail(str(exc)) from None
+        raise fail(str(exc), code=EXIT_RUN_FAILED) from None
     table = Table(title=Text(f"{out}: generated profiles"), title_justify="left")
     table.add_column("")
     table.add_column("count", justify="right")

@@ -7,13 +7,14 @@ rlver train --out runs/ppo --resume            # continue from the latest checkp
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any, Optional
 
 import typer
 
-from rlver.cli._common import cli_errors, console
-from rlver.cli._specs import SIMULATOR_SPECS, EndpointOptions, hf_model_path, make_simulator
+from rlver.cli._common import cli_errors, console, run_async
+from rlver.cli._specs import SIMULATOR_SPECS, EndpointOptions, hf_model_path, key_env_help, make_simulator
 from rlver.errors import ConfigError
 from rlver.simulator.presets import PRESETS
 
@@ -56,8 +57,9 @@ def register(app: typer.Typer) -> None:
         simulator_base_url: Optional[str] = typer.Option(
             None, help="Simulator endpoint base URL (openai:MODEL)."
         ),
-        simulator_api_key_env: str = typer.Option(
-            "OPENAI_API_KEY", help="Env variable holding the simulator's key."
+        simulator_key_env: Optional[str] = typer.Option(None, help=key_env_help("simulator")),
+        simulator_api_key_env: Optional[str] = typer.Option(
+            None, "--simulator-api-key-env", hidden=True, help="Old spelling of --simulator-key-env."
         ),
         simulator_cache_dir: Optional[str] = typer.Option(None, help="On-disk cache of simulator responses."),
         preset: Optional[str] = typer.Option(None, help=f"Simulator preset: {', '.join(PRESETS)}."),
@@ -79,6 +81,9 @@ def register(app: typer.Typer) -> None:
         ),
         progress: Optional[bool] = typer.Option(
             None, "--progress/--no-progress", help="Show a progress bar."
+        ),
+        preflight: bool = typer.Option(
+            True, "--preflight/--no-preflight", help="Ask the simulator endpoint once before loading the model."
         ),
     ) -> None:
         """Train a policy with PPO or GRPO against the simulated user; final emotion / 100 is the reward."""
@@ -115,19 +120,21 @@ def register(app: typer.Typer) -> None:
             device = device or str(rank_device)
         hf_logging.disable_progress_bar()  # our own bar shows training progress; theirs would interleave
 
+        endpoint = EndpointOptions(
+            base_url=simulator_base_url,
+            api_key_env=simulator_key_env or simulator_api_key_env,
+            cache_dir=simulator_cache_dir,
+            seed=cfg.seed,
+        )
+        sim = make_simulator(cfg.simulator, endpoint)
+        if preflight:  # before minutes of model loading, not after
+            run_async(lambda: asyncio.sleep(0), sim, preflight=True)
         model_path = hf_model_path(cfg.policy)
         # Full fine-tuning keeps float32 master weights (bf16 is used through autocast); LoRA trains
         # adapters on a base model that may stay in bf16.
         model, tokenizer = load_pretrained(
             model_path, device=device, dtype="auto" if cfg.lora.enabled else "float32"
         )
-        endpoint = EndpointOptions(
-            base_url=simulator_base_url,
-            api_key_env=simulator_api_key_env,
-            cache_dir=simulator_cache_dir,
-            seed=cfg.seed,
-        )
-        sim = make_simulator(cfg.simulator, endpoint)
         training_profiles = load_profiles(cfg.profiles)
         trainer_class = Trainer
         if is_distributed():  # launched by `accelerate launch` / torchrun: one rank per process

@@ -51,8 +51,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                 )
         except asyncio.TimeoutError as exc:
             raise httpx.ReadTimeout(f"no answer within {self._timeout:g}s", request=request) from exc
-        except aiohttp.ClientConnectionError as exc:
+        except aiohttp.ClientConnectorError as exc:  # the connection never opened: refused, DNS, TLS
             raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from exc
+        except aiohttp.ClientConnectionError as exc:  # an open connection broke: worth retrying
+            raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from exc
         except aiohttp.ClientPayloadError as exc:
             raise httpx.ReadError(str(exc) or type(exc).__name__, request=request) from exc
         except aiohttp.ClientError as exc:

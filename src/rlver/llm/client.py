@@ -6,9 +6,16 @@ malformed bodies) are retried a bounded number of times with capped exponential 
 ``Retry-After`` header on 429/503 is honoured. Anything else fails at once with one
 :class:`LLMError` line naming the endpoint, model, attempts and last error.
 
+A dead endpoint is noticed once, not once per dialogue: a connection that cannot be opened
+(refused, DNS, TLS) gets one quick retry, and that failure or a 401/403/404 opens the client's
+circuit breaker, after which every call fails at once with the same line. :meth:`preflight` asks
+the endpoint once (``GET /models``, or a one-token chat where that is not served) before a run.
+
 The API key is read from the environment variable named in :class:`ClientConfig` at request time;
 it is sent only in the ``Authorization`` header and scrubbed from every message this module
-produces (exceptions and logs), so it never reaches a transcript.
+produces (exceptions and logs), so it never reaches a transcript. An endpoint that names no key
+variable gets ``OPENAI_API_KEY`` only if it is OpenAI's own (``api.openai.com``), so that key is
+never sent to a local server or a third party by accident.
 """
 
 from __future__ import annotations
@@ -33,13 +40,27 @@ from rlver.errors import ConfigError, LLMError
 from rlver.llm.cache import ResponseCache, fingerprint_key, redact_url, request_fingerprint
 from rlver.llm.types import Message, SamplingParams
 
-__all__ = ["ClientConfig", "ClientStats", "OpenAIChatClient", "backoff_delay", "parse_retry_after"]
+__all__ = [
+    "OPENAI_KEY_ENV",
+    "ClientConfig",
+    "ClientStats",
+    "OpenAIChatClient",
+    "backoff_delay",
+    "default_key_env",
+    "parse_retry_after",
+]
 
 logger = logging.getLogger(__name__)
 
 SleepFn = Callable[[float], Awaitable[None]]
 
 _RETRY_STATUSES = frozenset({408, 409, 429})
+_DEAD_STATUSES = frozenset({401, 403, 404})
+"""Answers that say the endpoint, key or model is wrong for every request, not just this one."""
+_UNREACHABLE_RETRY_DELAY = 0.5
+"""Seconds before the single retry of a connection that could not be opened."""
+OPENAI_KEY_ENV = "OPENAI_API_KEY"
+_OPENAI_HOSTS = frozenset({"api.openai.com"})
 _RETRY_AFTER_STATUSES = frozenset({429, 503})
 _RESERVED_BODY_KEYS = frozenset(
     {"model", "messages", "stream", "temperature", "seed", "max_tokens", "top_p", "stop"}
@@ -65,9 +86,11 @@ class ClientConfig:
     """API root including the version path, e.g. ``http://localhost:8000/v1``; ``/chat/completions`` is appended."""
     model: str
     """Model name sent in every request (e.g. ``deepseek-chat``, ``Qwen/Qwen2.5-7B-Instruct``)."""
-    api_key_env: str | None = "OPENAI_API_KEY"
-    """Name of the environment variable holding the API key. Unset/empty variable or ``None``: no
-    ``Authorization`` header (local servers need none). The key itself is never stored here."""
+    api_key_env: str | None = None
+    """Name of the environment variable holding the API key; the key itself is never stored here.
+    ``None``: ``OPENAI_API_KEY`` for OpenAI's own endpoint, no key for any other (local servers
+    need none; a third party must be named explicitly). An unset or empty variable sends no
+    ``Authorization`` header."""
     timeout: float = 120.0
     """Seconds allowed for each phase of one attempt (connect, write, read between bytes, pool)."""
     max_concurrency: int = 32
@@ -135,6 +158,21 @@ class ClientConfig:
         """The full completions URL without credentials; safe to log."""
         return redact_url(self.base_url) + "/chat/completions"
 
+    @property
+    def key_env(self) -> str | None:
+        """The environment variable actually read for this endpoint's key (see ``api_key_env``)."""
+        return self.api_key_env if self.api_key_env is not None else default_key_env(self.base_url)
+
+
+def default_key_env(base_url: str) -> str | None:
+    """``OPENAI_API_KEY`` for OpenAI's own endpoint, ``None`` (send no key) for every other.
+
+    >>> default_key_env("https://api.openai.com/v1"), default_key_env("http://localhost:8000/v1")
+    ('OPENAI_API_KEY', None)
+    """
+    host = httpx.URL(base_url).host.lower()
+    return OPENAI_KEY_ENV if host in _OPENAI_HOSTS else None
+
 
 @dataclass
 class ClientStats:
@@ -147,7 +185,7 @@ class ClientStats:
     retries: int = 0
     """Attempts that were retried after a transient failure."""
     failures: int = 0
-    """Calls that ended in an :class:`LLMError`."""
+    """Calls that ended in an :class:`LLMError` (those refused by the open circuit breaker included)."""
     cache_hits: int = 0
     cache_misses: int = 0
 
@@ -203,7 +241,16 @@ class _Transient(Exception):
 
 
 class _Fatal(Exception):
-    """One attempt failed in a way that retrying cannot fix (bad request, auth, not found)."""
+    """One attempt failed in a way that retrying cannot fix; ``dead``: nor can any other request."""
+
+    def __init__(self, detail: str, dead: bool = False) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.dead = dead
+
+
+class _Unreachable(Exception):
+    """The connection could not be opened (refused, DNS, TLS): worth one quick retry, no more."""
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
@@ -248,6 +295,7 @@ class OpenAIChatClient:
         self._url: httpx.URL | None = None
         self._semaphore: asyncio.Semaphore | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._dead: str | None = None  # the circuit breaker: why this endpoint is down, once it is
 
     def __repr__(self) -> str:
         return f"OpenAIChatClient(endpoint={self.config.endpoint!r}, model={self.model!r})"
@@ -296,12 +344,21 @@ class OpenAIChatClient:
         cfg = self.config
         attempts = cfg.max_retries + 1
         last = "no attempt made"
+        unreachable_retried = False
         for attempt in range(1, attempts + 1):
+            if self._dead is not None:
+                self.stats.failures += 1
+                raise LLMError(self._dead)
             try:
                 return await self._attempt(body)
             except _Fatal as exc:
-                self.stats.failures += 1
-                raise LLMError(self._failure_line(attempt, exc.detail)) from None
+                raise self._fail(attempt, exc.detail, dead=exc.dead) from None
+            except _Unreachable as exc:
+                if unreachable_retried or attempt == attempts:
+                    raise self._fail(attempt, exc.detail, dead=True) from None
+                unreachable_retried, last = True, exc.detail
+                self.stats.retries += 1
+                await self._sleep(min(_UNREACHABLE_RETRY_DELAY, cfg.backoff_max))
             except _Transient as exc:
                 last = exc.detail
                 if attempt == attempts:
@@ -318,8 +375,58 @@ class OpenAIChatClient:
                     delay,
                 )
                 await self._sleep(delay)
+        raise self._fail(attempts, last, dead=False)
+
+    def _fail(self, attempts: int, detail: str, *, dead: bool) -> LLMError:
+        """Count a failed call; ``dead`` opens the breaker so every later call fails at once."""
         self.stats.failures += 1
-        raise LLMError(self._failure_line(attempts, last))
+        line = self._failure_line(attempts, detail)
+        if dead and self._dead is None:
+            self._dead = line
+            logger.error("%s; failing every further request to this endpoint", line)
+        return LLMError(self._dead if dead and self._dead is not None else line)
+
+    @property
+    def down(self) -> str | None:
+        """Why the endpoint was declared down (the breaker is open), or ``None`` while it is up."""
+        return self._dead
+
+    async def preflight(self) -> None:
+        """Ask the endpoint once before a run; raise one :class:`LLMError` line if it cannot serve.
+
+        ``GET /models`` checks the address, the key and (where the server lists its models) the
+        model name without spending tokens; a server that does not serve that route is asked for a
+        one-token chat completion instead. Nothing is cached and the breaker is not used.
+        """
+        shards, _ = self._bind_to_loop()
+        url = shards[0].base_url.join("models")
+        where = f"{self.config.endpoint} model={self.model}"
+        try:
+            response = await shards[0].get(url, headers=self._auth_headers())
+        except httpx.TimeoutException:
+            raise LLMError(f"preflight: {where}: no answer within {self.config.timeout:g}s") from None
+        except httpx.RequestError as exc:
+            raise LLMError(f"preflight: {where}: {self._scrub(f'{type(exc).__name__}: {exc}')}") from None
+        if response.status_code in (401, 403):
+            raise LLMError(f"preflight: {where}: HTTP {response.status_code}: {self._scrub(_error_text(response))}"
+                           + self._key_hint())
+        if response.is_success:
+            served = _served_models(response)
+            if served and self.model not in served:
+                shown = ", ".join(sorted(served)[:8]) + (" …" if len(served) > 8 else "")
+                raise LLMError(f"preflight: {where}: the endpoint does not serve this model (it serves: {shown})")
+            return
+        body = self._body([Message("user", "ping")], SamplingParams(temperature=0.0, max_tokens=1))
+        try:
+            await self._attempt(body)
+        except (_Fatal, _Unreachable, _Transient) as exc:
+            raise LLMError(f"preflight: {where}: {self._scrub(exc.detail)}") from None
+
+    def _key_hint(self) -> str:
+        env = self.config.key_env
+        if env is None:
+            return " (no API key sent: name its variable, e.g. --simulator-key-env DEEPSEEK_API_KEY)"
+        return f" (check the API key in ${env})"
 
     def _retry_delay(self, retry: int, retry_after: float | None) -> float:
         cfg = self.config
@@ -336,7 +443,9 @@ class OpenAIChatClient:
             try:
                 response = await shards[shard].post(self._url, json=body, headers=self._auth_headers())
             except httpx.UnsupportedProtocol as exc:
-                raise _Fatal(f"unsupported URL: {exc}") from None
+                raise _Fatal(f"unsupported URL: {exc}", dead=True) from None
+            except httpx.ConnectError as exc:  # refused, DNS, TLS: the endpoint is not there
+                raise _Unreachable(f"cannot connect: {exc}" if str(exc) else "cannot connect") from None
             except httpx.TimeoutException as exc:
                 raise _Transient(f"timeout after {self.config.timeout:g}s ({type(exc).__name__})") from None
             except httpx.RequestError as exc:  # network, protocol and body-decoding errors
@@ -354,10 +463,8 @@ class OpenAIChatClient:
             if 300 <= status < 400 and "location" in response.headers:
                 detail += f" (redirected to {redact_url(response.headers['location'])}; use that as base_url)"
             if status in (401, 403):
-                detail += (
-                    f" (check the API key in ${self.config.api_key_env})" if self.config.api_key_env else ""
-                )
-            raise _Fatal(detail)
+                detail += self._key_hint()
+            raise _Fatal(detail, dead=status in _DEAD_STATUSES)
         return _reply_text(response)
 
     def _bind_to_loop(self) -> tuple[list[httpx.AsyncClient], asyncio.Semaphore]:
@@ -419,7 +526,7 @@ class OpenAIChatClient:
         return body
 
     def _api_key(self) -> str | None:
-        name = self.config.api_key_env
+        name = self.config.key_env
         return (os.environ.get(name) or None) if name else None
 
     def _auth_headers(self) -> dict[str, str]:
@@ -457,6 +564,18 @@ def _error_text(response: httpx.Response) -> str:
             text = data["message"]
     text = " ".join(text.split())
     return text[:_MAX_DETAIL] + ("…" if len(text) > _MAX_DETAIL else "") if text else "(empty body)"
+
+
+def _served_models(response: httpx.Response) -> set[str]:
+    """Model ids of an OpenAI-style ``/models`` answer (empty when the answer lists none)."""
+    try:
+        data = response.json()
+    except ValueError:
+        return set()
+    items = data.get("data") if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return set()
+    return {item["id"] for item in items if isinstance(item, dict) and isinstance(item.get("id"), str)}
 
 
 def _reply_text(response: httpx.Response) -> str:

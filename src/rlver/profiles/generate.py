@@ -346,8 +346,8 @@ async def generate_profiles(
                 for task in pending:
                     task.cancel()
                 await asyncio.gather(*pending, return_exceptions=True)
-                for task in done:
-                    if task.exception() is not None:
+                for task in tasks:  # in index order: the first profile that failed names the failure
+                    if task in done and task.exception() is not None:
                         raise task.exception()  # type: ignore[misc]
         except LLMError as exc:
             saved = f"{len(existing)} profiles are saved in {path}; rerun the same command to continue"

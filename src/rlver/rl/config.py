@@ -83,9 +83,17 @@ class RolloutSettings(_Checked):
     """Dialogues live at once, i.e. the policy's generation batch size."""
     system_prompt: str | None = None
     """Policy system prompt; ``None`` = rlver's default for the profile's language; ``""`` = none."""
+    max_dropped_fraction: float = 0.5
+    """Share of a step's dialogues that may fail (simulator or policy errors; they are dropped, never
+    scored 0) before the step counts as degraded. A step with no scorable dialogue stops the run at once."""
+    max_dropped_steps: int = 3
+    """Consecutive degraded steps after which training stops with exit code 1; the last checkpoint
+    before them stays the latest. A run should not spend its budget training on a broken simulator."""
 
     def __post_init__(self) -> None:
         self._require(self.profiles_per_step >= 1, "profiles_per_step", "must be >= 1")
+        self._require(0 <= self.max_dropped_fraction <= 1, "max_dropped_fraction", "must be in [0, 1]")
+        self._require(self.max_dropped_steps >= 1, "max_dropped_steps", "must be >= 1")
         self._require(self.group_size is None or self.group_size >= 1, "group_size", "must be >= 1")
         self._require(self.max_turns is None or self.max_turns >= 1, "max_turns", "must be >= 1")
         self._require(self.temperature > 0, "temperature", "must be > 0 (training needs sampling)")

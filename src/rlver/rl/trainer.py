@@ -28,7 +28,7 @@ from typing import Any, Sequence
 import torch
 from torch import nn
 
-from rlver.errors import ConfigError
+from rlver.errors import ConfigError, RunFailed
 from rlver.profiles.schema import Profile
 from rlver.rl.algorithm import Algorithm
 from rlver.rl.batch import collate
@@ -101,6 +101,7 @@ class Trainer:
         self.reward_fn = get_reward(config.reward.name)
         self.pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         self.step = 0
+        self._degraded_steps = 0  # consecutive steps whose dropped share exceeded the limit
         self._loop: asyncio.AbstractEventLoop | None = None
         torch.manual_seed(config.seed)
         random.seed(config.seed)
@@ -253,11 +254,37 @@ class Trainer:
             return pool.submit(self._loop.run_until_complete, coro).result()
 
     def close(self) -> None:
-        """Close the trainer's event loop (``train`` does this when it returns)."""
+        """Close the simulator's connections and the trainer's event loop (``train`` does this when it returns)."""
         if self._loop is not None and not self._loop.is_closed():
+            close = getattr(self.simulator, "aclose", None)
+            if close is not None:  # on the loop its connections were opened on
+                self._run_async(close())
             self._run_async(self._loop.shutdown_asyncgens())
             self._loop.close()
         self._loop = None
+
+    def _check_dropped(self, step: int, episodes: list[Episode], failed: list[Episode]) -> None:
+        """Stop the run (:class:`RunFailed`) before an update that would train on nothing, or on too
+        little for ``max_dropped_steps`` steps in a row; the previous checkpoint stays the latest."""
+        settings = self.config.rollout
+        if not failed:
+            self._degraded_steps = 0
+            return
+        reasons: dict[str, int] = {}
+        for episode in failed:
+            reason = " ".join(str(episode.error or "no reward could be computed").split())[:300]
+            reasons[reason] = reasons.get(reason, 0) + 1
+        why = "; ".join(f"{count}x {reason}" for reason, count in sorted(reasons.items(), key=lambda r: -r[1]))
+        share = len(failed) / max(len(episodes), 1)
+        if len(failed) == len(episodes):
+            raise RunFailed(f"step {step}: no scorable episode, all {len(episodes)} dialogues failed: {why}")
+        self._degraded_steps = self._degraded_steps + 1 if share > settings.max_dropped_fraction else 0
+        if self._degraded_steps >= settings.max_dropped_steps:
+            raise RunFailed(
+                f"step {step}: {len(failed)} of {len(episodes)} dialogues failed, over "
+                f"rollout.max_dropped_fraction={settings.max_dropped_fraction:g} for "
+                f"{self._degraded_steps} steps in a row: {why}"
+            )
 
     def train_step(self, step: int) -> tuple[dict[str, Any], list[Episode]]:
         """One step; returns its metrics and episodes.
@@ -275,6 +302,7 @@ class Trainer:
         scored, failed = score_episodes(
             episodes, self.reward_fn, format_violation_reward=config.reward.format_violation_reward
         )
+        self._check_dropped(step, episodes, failed)
         batch, stats = collate(
             scored, pad_id=self.pad_id, max_length=config.rollout.max_length, overlong=config.rollout.overlong
         )

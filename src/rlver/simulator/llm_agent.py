@@ -90,6 +90,12 @@ class LLMSentientAgent(SentientAgent):
         self.max_parse_retries = max_parse_retries
         self.name = name or f"llm:{client.model}"
 
+    async def aclose(self) -> None:
+        """Close the underlying client's connections (it reconnects if used again)."""
+        close = getattr(self.client, "aclose", None)
+        if close is not None:
+            await close()
+
     # -- SentientAgent hooks ---------------------------------------------------------------------
 
     async def opening(self, state: DialogueState) -> UserReply:

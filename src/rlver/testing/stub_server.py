@@ -15,6 +15,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from collections.abc import Sequence
 from typing import Any, Callable
 
 __all__ = ["StubResponse", "StubChatServer"]
@@ -44,12 +45,26 @@ Responder = Callable[[dict[str, Any]], "StubResponse | str"]
 class StubChatServer:
     """Threaded HTTP server on 127.0.0.1 with an ephemeral port. Use as a context manager."""
 
-    def __init__(self, responder: Responder, *, latency: float = 0.0, model: str = "stub-model") -> None:
+    def __init__(
+        self,
+        responder: Responder,
+        *,
+        latency: float = 0.0,
+        model: str = "stub-model",
+        served_models: Sequence[str] = (),
+        models_status: int = 200,
+    ) -> None:
         self.responder = responder
         self.latency = latency
         self.model = model
+        self.served_models = tuple(served_models)
+        """Ids listed by ``GET /models`` (empty: a server that lists none, so any name passes)."""
+        self.models_status = models_status
+        """Status of ``GET /models`` (404: a server without that route)."""
         self.requests: list[dict[str, Any]] = []
         self.headers_seen: list[dict[str, str]] = []
+        self.probes: list[dict[str, str]] = []
+        """Headers of every ``GET`` (preflight probes), kept apart from the chat requests."""
         self._lock = threading.Lock()
         self._server = _Server(("127.0.0.1", 0), self._handler_class())
         self._server.daemon_threads = True
@@ -83,8 +98,16 @@ class StubChatServer:
                 pass
 
             def do_GET(self) -> None:  # /v1/models, for clients that probe it
-                body = json.dumps({"object": "list", "data": [{"id": stub.model, "object": "model"}]})
-                self._send(200, body, {})
+                with stub._lock:
+                    stub.probes.append({k.lower(): v for k, v in self.headers.items()})
+                if not self.path.rstrip("/").endswith("/models") or stub.models_status == 404:
+                    self._send(404, json.dumps({"error": {"message": f"no route {self.path}"}}), {})
+                    return
+                if stub.models_status != 200:
+                    self._send(stub.models_status, json.dumps({"error": {"message": "refused"}}), {})
+                    return
+                data = [{"id": name, "object": "model"} for name in stub.served_models]
+                self._send(200, json.dumps({"object": "list", "data": data}), {})
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", "0"))
