@@ -24,6 +24,7 @@ import os
 import statistics
 from collections.abc import Sequence
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -41,12 +42,25 @@ from rlver.rollout.types import Episode
 from rlver.simulator.base import UserSimulator
 from rlver.simulator.presets import Preset
 
-__all__ = ["DistributedTrainer", "GradientSync", "broadcast_module", "init_distributed", "is_distributed"]
+__all__ = [
+    "DEFAULT_TIMEOUT_S",
+    "DistributedTrainer",
+    "GradientSync",
+    "broadcast_module",
+    "collective_timeout",
+    "gradient_buckets",
+    "init_distributed",
+    "is_distributed",
+]
 
 _COUNT_KEYS = ("rollout/episodes", "rollout/format_violations", "rollout/dropped", "rollout/errors",
                "rollout/truncated", "rollout/policy_tokens")
 _MAX_SYNC_ROUNDS = 100_000
 """Upper bound on the all-reduce rounds one update can take (epochs x mini-batches)."""
+DEFAULT_TIMEOUT_S = 7200.0
+"""Default collective timeout: two hours covers a step of 8-turn dialogues against a busy simulator."""
+TIMEOUT_ENV = "RLVER_DIST_TIMEOUT"
+"""Environment variable overriding :data:`DEFAULT_TIMEOUT_S` (seconds)."""
 
 
 def is_distributed() -> bool:
@@ -54,10 +68,14 @@ def is_distributed() -> bool:
     return int(os.environ.get("WORLD_SIZE", "1")) > 1
 
 
-def init_distributed() -> tuple[int, int, torch.device]:
+def init_distributed(timeout: float | None = None) -> tuple[int, int, torch.device]:
     """Join the process group from the launcher's environment; returns ``(rank, world_size, device)``.
 
     Backend: NCCL when CUDA is available (one GPU per local rank), gloo otherwise (CPU tests).
+    ``timeout``: seconds a collective waits for the slowest rank before the job fails; ``None`` =
+    ``$RLVER_DIST_TIMEOUT`` or :data:`DEFAULT_TIMEOUT_S`. A rank enters the step's first all-reduce
+    once its own dialogues are done, so with a slow simulator the others wait for the slowest rank's
+    rollout; NCCL's default (10 minutes) would abort such a run mid-step.
     """
     if not dist.is_available():
         raise ConfigError("torch.distributed is not available in this torch build")
@@ -66,13 +84,26 @@ def init_distributed() -> tuple[int, int, torch.device]:
             raise ConfigError(f"the native trainer runs data-parallel replicas only; an accelerate {name} config "
                               "is not supported yet (use a MULTI_GPU config, or verl for sharded training; "
                               "see docs/scaling.md)")
+    seconds = collective_timeout(timeout)
     use_cuda = torch.cuda.is_available()
     if use_cuda:
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     if not dist.is_initialized():
-        dist.init_process_group(backend="nccl" if use_cuda else "gloo")
+        dist.init_process_group(backend="nccl" if use_cuda else "gloo", timeout=timedelta(seconds=seconds))
     device = torch.device("cuda", torch.cuda.current_device()) if use_cuda else torch.device("cpu")
     return dist.get_rank(), dist.get_world_size(), device
+
+
+def collective_timeout(timeout: float | None = None) -> float:
+    """Seconds for :func:`init_distributed`: ``timeout``, else ``$RLVER_DIST_TIMEOUT``, else the default."""
+    raw: float | str = timeout if timeout is not None else os.environ.get(TIMEOUT_ENV) or DEFAULT_TIMEOUT_S
+    try:
+        seconds = float(raw)
+    except ValueError:
+        raise ConfigError(f"{TIMEOUT_ENV}={raw!r} is not a number of seconds") from None
+    if not seconds > 0:
+        raise ConfigError(f"the collective timeout must be > 0 seconds, got {raw!r}")
+    return seconds
 
 
 @torch.no_grad()
@@ -80,6 +111,30 @@ def broadcast_module(module: nn.Module, src: int = 0) -> None:
     """Copy ``src``'s parameters and buffers to every rank (replicas start identical)."""
     for tensor in [*module.parameters(), *module.buffers()]:
         dist.broadcast(tensor.data, src=src)
+
+
+def gradient_buckets(params: Sequence[nn.Parameter], bucket_numel: int) -> list[list[nn.Parameter]]:
+    """Split ``params`` into all-reduce buckets of one dtype and device, about ``bucket_numel`` each.
+
+    A bucket is flattened with ``torch.cat``, which would promote a bf16 gradient next to an fp32
+    one, and the promoted slice could not go back into the bf16 ``param.grad`` (DDP buckets the same way).
+    """
+    groups: dict[tuple[torch.dtype, torch.device], list[nn.Parameter]] = {}
+    for param in params:
+        groups.setdefault((param.dtype, param.device), []).append(param)
+    buckets: list[list[nn.Parameter]] = []
+    for group in groups.values():
+        bucket: list[nn.Parameter] = []
+        size = 0
+        for param in group:
+            bucket.append(param)
+            size += param.numel()
+            if size >= bucket_numel:
+                buckets.append(bucket)
+                bucket, size = [], 0
+        if bucket:
+            buckets.append(bucket)
+    return buckets
 
 
 class GradientSync:
@@ -94,6 +149,8 @@ class GradientSync:
         algorithm.config = replace(algorithm.config, optim=optim)
         self.entries = list(algorithm.optimizers().items())
         self.params = [p for _, (_, _, params) in self.entries for p in params]
+        self.buckets = gradient_buckets(self.params, bucket_numel)
+        """Parameters reduced together: one dtype and device per bucket (a bf16 policy, an fp32 value head)."""
         self.norms: dict[str, list[float]] = {}
         self.rounds = 0
         self._joining = False
@@ -116,15 +173,7 @@ class GradientSync:
         if ranks == 0:
             return 0
         self.rounds += 1
-        bucket: list[nn.Parameter] = []
-        size = 0
-        for param in self.params:
-            bucket.append(param)
-            size += param.numel()
-            if size >= self.bucket_numel:
-                self._reduce_bucket(bucket, ranks, contributing)
-                bucket, size = [], 0
-        if bucket:
+        for bucket in self.buckets:
             self._reduce_bucket(bucket, ranks, contributing)
         return ranks
 
