@@ -150,7 +150,6 @@ def test_cli_strategies_with_llm_labeller(stub_server, bench, tmp_path):
 @pytest.mark.slow
 def test_offline_labeller_uses_the_embedding_recogniser():
     """The default labeller: the offline simulator's recogniser, mapped to ESConv labels."""
-    pytest.importorskip("rlver.simulator.offline.recognise")
     import asyncio
 
     from rlver.bench.strategies import offline_labeller

@@ -396,9 +396,6 @@ def test_public_api_of_the_profiles_package():
 
 
 @pytest.mark.parametrize("name", ["train", "test"])
-def test_builtin_sets_load_when_present(name):
-    builtin = pytest.importorskip("rlver.profiles.builtin")
-    if not hasattr(builtin, "builtin_path"):
-        pytest.skip("built-in profile sets not written yet")
+def test_builtin_sets_load(name):
     profiles = load_profiles(f"builtin:{name}")
     assert profiles and len({p.id for p in profiles}) == len(profiles)
