@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import threading
 from dataclasses import replace
@@ -397,7 +398,8 @@ async def test_bad_requests_and_settings_fail_clearly(model, tokenizer):
     next_turn([request], ["x"])
     with pytest.raises(PolicyError, match="end-of-turn"):
         await policy.generate([request])
-    for bad in ({"temperature": -1}, {"top_p": 0}, {"max_new_tokens": 0}, {"batch_size": 0}):
+    for bad in ({"temperature": -1}, {"top_p": 0}, {"max_new_tokens": 0}, {"batch_size": 0}, {"batch_wait": -1},
+                {"kv_cache_dialogues": 0}):
         with pytest.raises(ConfigError):
             GenerationSettings(**bad)
 
@@ -457,3 +459,51 @@ async def test_end_to_end_rollout_keeps_traces_token_exact(model, tokenizer):
         positions = [text.index(f"<|im_start|>user\n{u}<|im_end|>") for u in user_texts[: episode.policy_turns]]
         assert positions == sorted(positions) and text.startswith("<|im_start|>system\nBe kind.<|im_end|>")
         assert len(trace.ids) == len(trace.mask) == len(trace.logprobs)
+
+
+async def test_concurrent_calls_share_one_model_batch_and_sample_as_one_call(model, tokenizer):
+    settings = GenerationSettings(max_new_tokens=8, seed=4)
+    together = requests_for(OPENINGS)
+    await HFPolicy(model, tokenizer, settings).generate(together)
+    policy = HFPolicy(model, tokenizer, settings)
+    spy = GenerateSpy(model)
+    apart = requests_for(OPENINGS)
+    replies = await asyncio.gather(*(policy.generate([r]) for r in apart))  # one call per dialogue
+    assert [c["input_ids"].shape[0] for c in spy.calls] == [3]  # the batching queue joined them
+    assert (policy.batcher.batches, policy.batcher.occupancy) == (1, 3.0)
+    assert all(len(r) == 1 and isinstance(r[0], str) for r in replies)
+    for a, b in zip(together, apart):
+        assert a.trace.ids == b.trace.ids
+
+
+def test_each_row_draws_its_own_noise_whatever_shares_the_batch():
+    """Per-row generators: a row's sample depends on its seed only, not on its batch or position."""
+    from rlver.models.sampling import TokenSampler, row_generators, row_seed
+
+    torch.manual_seed(0)
+    logits = torch.randn(4, 50)  # (B, V)
+    seeds = [row_seed(0, f"d{i}", 1) for i in range(4)]
+
+    def sample(rows: list[int]) -> list[int]:
+        sampler = TokenSampler(1.0, generator=row_generators([seeds[r] for r in rows], "cpu"))
+        return sampler(torch.zeros(len(rows), 1, dtype=torch.long), logits[rows]).argmax(-1).tolist()
+
+    full = sample([0, 1, 2, 3])
+    assert sample([2]) == [full[2]] and sample([3, 1]) == [full[3], full[1]]
+    assert len(set(full)) > 1  # rows really drew different noise
+
+
+async def test_exact_mode_samples_every_request_alone(model, tokenizer):
+    settings = GenerationSettings(max_new_tokens=6, seed=9, exact=True)
+    spy = GenerateSpy(model)
+    policy = HFPolicy(model, tokenizer, settings)
+    requests = requests_for(OPENINGS)
+    await policy.generate(requests)
+    assert [c["input_ids"].shape[0] for c in spy.calls] == [1, 1, 1]
+    assert all(not c["attention_mask"].eq(0).any() for c in spy.calls)  # no padding at all
+    model.generate = spy.original
+    for index in range(len(OPENINGS)):  # the same reply as when sampled alone
+        alone = requests_for(OPENINGS)[index : index + 1]
+        await HFPolicy(model, tokenizer, settings).generate(alone)
+        assert alone[0].trace.ids == requests[index].trace.ids
+        assert alone[0].trace.logprobs == requests[index].trace.logprobs

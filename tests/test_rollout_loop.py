@@ -1,6 +1,9 @@
-"""The dialogue loop: per-dialogue bookkeeping, think mode, errors, refilling the batch."""
+"""The dialogue loop: per-dialogue bookkeeping, think mode, errors, slots, continuous progress."""
 
 from __future__ import annotations
+
+import asyncio
+from dataclasses import replace
 
 import pytest
 
@@ -81,8 +84,9 @@ async def test_dialogues_ending_at_different_turns_keep_their_own_history():
     # Each user turn talks about its own dialogue only.
     for ep in episodes:
         assert all(t.text.startswith(ep.profile_id) for t in ep.turns[1:] if t.role == "user")
-    # Batches shrink as dialogues finish.
-    assert [len(b) for b in policy.batches] == [3, 3, 3, 3, 2, 2, 1, 1, 1, 1]
+    # Each dialogue asks the policy on its own (one request per call), once per policy turn.
+    assert all(len(b) == 1 for b in policy.batches)
+    assert [sum(b == [p.id] for b in policy.batches) for p in profiles] == [6, 4, 10]
 
 
 async def test_max_concurrent_refills_the_batch_as_dialogues_finish():
@@ -179,3 +183,131 @@ async def test_a_policy_error_for_one_request_fails_only_that_dialogue():
     )
     assert long.error == "policy: no room" and long.end_reason == "error"
     assert fine.error is None and fine.end_reason == "success"
+
+
+class GatedAgent(ScriptedAgent):
+    """Records events; the first appraisal of ``slow`` waits until ``gate`` is set (a slow endpoint)."""
+
+    def __init__(self, slow: str) -> None:
+        super().__init__()
+        self.slow = slow
+        self.gate = asyncio.Event()
+        self.events: list[tuple[str, str]] = []
+
+    async def reset(self, profile, preset, seed=0):
+        self.events.append(("start", profile.id))
+        return await super().reset(profile, preset, seed)
+
+    async def appraise(self, state, reply):
+        await asyncio.sleep(0)  # every step yields, as a real endpoint does
+        if state.profile.id == self.slow and not self.gate.is_set():
+            await self.gate.wait()
+        self.events.append(("step", state.profile.id))
+        return await super().appraise(state, reply)
+
+
+async def run_gated(profiles, scripts, *, slow, release_after, max_concurrent):
+    """Runs the dialogues; the slow one's first step returns only once ``release_after`` have ended.
+
+    A loop that advanced dialogues in lockstep would deadlock here (the others would wait for the
+    slow step); the timeout turns that into a failure instead of a hang.
+    """
+    agent = GatedAgent(slow)
+    ended: list[str] = []
+
+    def on_episode(episode):
+        ended.append(episode.profile_id)
+        agent.events.append(("end", episode.profile_id))
+        if set(release_after) <= set(ended):
+            agent.gate.set()
+
+    episodes = await asyncio.wait_for(
+        run_dialogues([DialogueJob(p) for p in profiles], ScriptPolicy(scripts), agent,
+                      RolloutConfig(preset=get_preset("sage"), max_concurrent=max_concurrent), on_episode=on_episode),
+        timeout=60,
+    )
+    return episodes, agent.events
+
+
+async def test_a_slow_simulator_step_does_not_hold_back_the_other_dialogues():
+    profiles = [make_profile("slow"), make_profile("a"), make_profile("b")]
+    scripts = {"slow": ["score 10"] * 10, "a": ["score -10"] * 10, "b": ["score 10"] * 10}
+    episodes, events = await run_gated(profiles, scripts, slow="slow", release_after=["a", "b"], max_concurrent=3)
+    assert [e.end_reason for e in episodes] == ["success", "failure", "success"]
+    first_slow_step = events.index(("step", "slow"))
+    # a and b ran every turn (4 and 6 appraisals) and ended while slow's first step was pending.
+    assert events[:first_slow_step].count(("step", "a")) == 4 and ("end", "a") in events[:first_slow_step]
+    assert events[:first_slow_step].count(("step", "b")) == 6 and ("end", "b") in events[:first_slow_step]
+    assert events[-1] == ("end", "slow")
+
+
+async def test_a_dialogue_that_ends_frees_its_slot_at_once():
+    profiles = [make_profile("slow")] + [make_profile(f"q{i}") for i in range(3)]
+    scripts = {p.id: ["score -10"] * 10 for p in profiles}
+    episodes, events = await run_gated(profiles, scripts, slow="slow", release_after=["q0", "q1", "q2"],
+                                       max_concurrent=2)
+    assert all(e.end_reason == "failure" and e.policy_turns == 4 for e in episodes)
+    # The three short dialogues went through the one free slot, one after another, while the slow
+    # dialogue held the other; each started the moment the previous one ended.
+    starts_and_ends = [e for e in events if e[0] in ("start", "end")]
+    assert starts_and_ends == [
+        ("start", "slow"), ("start", "q0"), ("end", "q0"), ("start", "q1"), ("end", "q1"),
+        ("start", "q2"), ("end", "q2"), ("end", "slow"),
+    ]
+    in_flight = 0
+    for kind, _ in starts_and_ends:
+        in_flight += {"start": 1, "end": -1}[kind]
+        assert in_flight <= 2
+
+
+async def test_on_episode_calls_never_overlap_and_errors_propagate():
+    profiles = [make_profile(f"p{i}") for i in range(4)]
+    scripts = {p.id: ["score -10"] * 10 for p in profiles}
+    active, seen = [], []
+
+    async def on_episode(episode):
+        active.append(episode.id)
+        assert len(active) == 1  # the loop serialises callbacks
+        await asyncio.sleep(0)
+        seen.append(episode.profile_id)
+        active.remove(episode.id)
+
+    await run_dialogues([DialogueJob(p) for p in profiles], ScriptPolicy(scripts), GatedAgent("none"),
+                        RolloutConfig(preset=get_preset("sage")), on_episode=on_episode)
+    assert sorted(seen) == [p.id for p in profiles]
+
+    class Broken(ScriptPolicy):
+        async def generate(self, requests):
+            if requests[0].profile.id == "p2":
+                raise KeyError("a bug, not an endpoint failure")
+            return await super().generate(requests)
+
+    before = asyncio.all_tasks()
+    with pytest.raises(KeyError):
+        await run_dialogues([DialogueJob(p) for p in profiles], Broken(scripts), GatedAgent("none"),
+                            RolloutConfig(preset=get_preset("sage")))
+    assert asyncio.all_tasks() == before  # the other dialogues were cancelled and awaited
+
+
+def test_seeded_hf_rollouts_are_identical_whatever_the_concurrency():
+    """Exact mode: the same transcripts and log-probs at concurrency 1, 2 and 4."""
+    from rlver.models.tiny import tiny_test_setup
+    from rlver.policy.hf import GenerationSettings, HFPolicy
+
+    model, tokenizer = tiny_test_setup(seed=4)
+    preset = replace(get_preset("sage"), max_policy_turns=5)
+    profiles = [make_profile(f"p{i}", first_talk=f"Hi, rough day number {i}.") for i in range(4)]
+
+    class SplitAgent(ScriptedAgent):
+        async def appraise(self, state, reply):  # even profiles fail after 4 turns, odd ones run to the limit
+            await asyncio.sleep(0)
+            return Appraisal("c", "t", "a", "an", change=-10 if int(state.profile.id[1:]) % 2 == 0 else 0)
+
+    runs = []
+    for concurrency in (1, 2, 4):
+        policy = HFPolicy(model, tokenizer, GenerationSettings(max_new_tokens=6, seed=11, exact=True))
+        episodes = asyncio.run(run_dialogues([DialogueJob(p) for p in profiles], policy, SplitAgent(),
+                                             RolloutConfig(preset=preset, max_concurrent=concurrency)))
+        assert [e.policy_turns for e in episodes] == [4, 5, 4, 5]
+        runs.append([(e.trace.ids, e.trace.logprobs, [t.raw for t in e.turns]) for e in episodes])
+    assert runs[0] == runs[1] == runs[2]

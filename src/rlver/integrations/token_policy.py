@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, NamedTuple, Protocol, runtime_checkable
 
 from rlver.errors import ConfigError, PolicyError
 from rlver.policy.base import PolicyRequest
-from rlver.policy.trace import GenerationStats, TraceBuilder, turn_budget
+from rlver.policy.trace import GenerationStats, TraceBuilder, policy_turn, turn_budget
 
 if TYPE_CHECKING:
     from transformers import PreTrainedTokenizerBase
@@ -41,6 +41,9 @@ class TokenSampling:
     """End-of-turn ids: generation should stop after sampling any of them (it is kept in the output)."""
     key: str
     """Dialogue id, stable for the whole dialogue (sticky routing / prefix caching on servers)."""
+    turn: int | None = None
+    """Policy turn of this reply (1 = first). With ``key`` it seeds per-reply sampling noise, so a
+    seeded generator samples the same whatever the batch composition. ``None``: not known."""
 
 
 class TokenCompletion(NamedTuple):
@@ -85,9 +88,10 @@ class TokenPolicySettings:
 class TokenPolicy:
     """A token-exact :class:`~rlver.policy.base.Policy` over any :class:`TokenGenerator`.
 
-    Requests of one ``generate`` call are sent to the generator concurrently (a batching generator
-    turns them into one model batch). Use one instance per rollout batch: it remembers each
-    dialogue's first-prompt length to enforce ``max_response_tokens``.
+    Requests of one ``generate`` call, and of concurrent calls (the rollout loop makes one per
+    dialogue), are sent to the generator at once; a batching generator turns them into model
+    batches. Use one instance per rollout batch: it remembers each dialogue's first-prompt length
+    to enforce ``max_response_tokens``.
     """
 
     token_exact = True
@@ -160,10 +164,16 @@ class TokenPolicy:
             budget = self._budget(request, prompt, first_turn)
             deltas.append(delta)
             prompts.append(prompt)
-            samplings.append(TokenSampling(budget, stop_ids, request.key))
+            samplings.append(TokenSampling(budget, stop_ids, request.key, policy_turn(request)))
         start = time.perf_counter()
-        completions = await asyncio.gather(*(self.generator(p, s) for p, s in zip(prompts, samplings)))
+        # return_exceptions: every call finishes (no orphaned requests) before a failure is raised.
+        outcomes = await asyncio.gather(*(self.generator(p, s) for p, s in zip(prompts, samplings)),
+                                        return_exceptions=True)
         self.stats.seconds += time.perf_counter() - start
+        failure = next((o for o in outcomes if isinstance(o, BaseException)), None)
+        if failure is not None:
+            raise failure
+        completions: list[TokenCompletion] = outcomes  # type: ignore[assignment]
         self.stats.calls += 1
         texts = []
         for request, delta, sampling, completion in zip(requests, deltas, samplings, completions):

@@ -3,18 +3,43 @@
 ``TokenSampler`` is a logits processor for *greedy* ``generate``: it adds Gumbel noise to the
 temperature-scaled (and nucleus-filtered) logits, so the argmax that greedy decoding takes is an
 exact sample from softmax(logits / T) (the Gumbel-max trick). Compared with ``do_sample=True`` it
-draws from an explicit ``torch.Generator`` (no global RNG state is touched, so seeded rollouts are
-reproducible and the caller's RNG stream is left alone) and avoids ``torch.multinomial``, which on
-CPU cost about a tenth of a batched decoding step. It also records log_softmax(logits / T) of each
-sampled token, holding one (B, V) step at a time.
+draws from explicit ``torch.Generator`` objects (no global RNG state is touched, so seeded rollouts
+are reproducible and the caller's RNG stream is left alone) and avoids ``torch.multinomial``, which
+on CPU cost about a tenth of a batched decoding step. It also records log_softmax(logits / T) of
+each sampled token, holding one (B, V) step at a time.
+
+Each row may have its own generator (:func:`row_generators`, seeded by :func:`row_seed` from the
+dialogue key and turn): a reply's noise then depends on nothing but its dialogue and turn, not on
+which other replies share its batch, in what order, or how many calls came before.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import torch
 from transformers import LogitsProcessor
 
-__all__ = ["TokenSampler", "gumbel_noise", "nucleus_filter"]
+from rlver.utils.seeding import derive_seed
+
+__all__ = ["TokenSampler", "batch_noise", "gumbel_noise", "nucleus_filter", "row_generators", "row_seed"]
+
+Generators = torch.Generator | Sequence[torch.Generator] | None
+"""One generator for the whole batch, one per row, or ``None`` (torch's global RNG)."""
+
+
+def row_seed(seed: int, key: str, turn: int) -> int:
+    """The seed of one reply's noise stream: dialogue ``key`` at policy ``turn`` of a run seeded ``seed``.
+
+    >>> row_seed(0, "p1-s0-g0", 1) == row_seed(0, "p1-s0-g0", 1) != row_seed(0, "p1-s0-g0", 2)
+    True
+    """
+    return derive_seed(seed, "policy", key, turn)
+
+
+def row_generators(seeds: Sequence[int], device: torch.device | str) -> list[torch.Generator]:
+    """One ``torch.Generator`` per row, on ``device``, seeded with ``seeds``."""
+    return [torch.Generator(device=device).manual_seed(int(seed)) for seed in seeds]
 
 
 def nucleus_filter(scaled: torch.Tensor, top_p: float) -> torch.Tensor:
@@ -39,6 +64,16 @@ def gumbel_noise(shape: torch.Size, *, generator: torch.Generator | None, device
     return -torch.log(exponential)
 
 
+def batch_noise(shape: torch.Size, *, generators: Generators, device: torch.device) -> torch.Tensor:
+    """Gumbel noise of ``shape`` (B, V): from one generator, or row r from ``generators[r]``."""
+    if generators is None or isinstance(generators, torch.Generator):
+        return gumbel_noise(shape, generator=generators, device=device)
+    if len(generators) != shape[0]:
+        raise ValueError(f"{len(generators)} generators for {shape[0]} rows")
+    # Row by row: row r's draws never depend on how many rows share the batch or where it sits.
+    return torch.stack([gumbel_noise(shape[1:], generator=g, device=device) for g in generators])  # (B, V)
+
+
 class TokenSampler(LogitsProcessor):
     """Gumbel-max sampling for greedy ``generate`` plus log-probs of the sampled tokens.
 
@@ -47,7 +82,7 @@ class TokenSampler(LogitsProcessor):
     k's token only appears in ``input_ids`` at step k + 1, hence the one-step lag and :meth:`finish`.
     """
 
-    def __init__(self, temperature: float, top_p: float = 1.0, generator: torch.Generator | None = None) -> None:
+    def __init__(self, temperature: float, top_p: float = 1.0, generator: Generators = None) -> None:
         self.greedy = temperature == 0
         self.temperature = 1.0 if self.greedy else temperature
         self.top_p = top_p
@@ -66,8 +101,8 @@ class TokenSampler(LogitsProcessor):
         if self.greedy:
             return scores
         # argmax(z + g) with g ~ Gumbel(0, 1) is distributed as softmax(z) (Gumbel-max trick).
-        return nucleus_filter(scaled, self.top_p) + gumbel_noise(
-            scaled.shape, generator=self.generator, device=scaled.device
+        return nucleus_filter(scaled, self.top_p) + batch_noise(
+            scaled.shape, generators=self.generator, device=scaled.device
         )
 
     def finish(self, last_tokens: torch.Tensor) -> torch.Tensor:

@@ -11,6 +11,7 @@ each dialogue's KV cache is kept between turns (``models/kv_cache.py``). See doc
 from __future__ import annotations
 
 import asyncio
+import itertools
 import threading
 import time
 from collections.abc import Sequence
@@ -27,12 +28,14 @@ from transformers import (
 
 from rlver.errors import ConfigError, PolicyError
 from rlver.models.kv_cache import CachedPrefix, PrefixCache, batch_past, row_prefix, supports_prefix_cache
-from rlver.models.sampling import TokenSampler
+from rlver.models.sampling import TokenSampler, row_generators, row_seed
 from rlver.policy.base import PolicyRequest
+from rlver.policy.batching import RequestBatcher
 from rlver.policy.trace import (  # re-exported: they lived here before the trace rules were shared
     GenerationStats,
     SampledReply,
     TraceBuilder,
+    policy_turn,
     render_ids,
     turn_budget,
     turn_delta_ids,
@@ -55,15 +58,27 @@ class GenerationSettings:
     """Longest trace allowed (``None`` = the model's ``max_position_embeddings``). A turn's sampling
     budget shrinks so the trace never exceeds it; a dialogue with no room left raises PolicyError."""
     seed: int | None = 0
-    """Call ``k`` of a policy samples from a ``torch.Generator`` seeded with ``seed + k`` (the global
-    RNG is never touched), so a seeded rollout is reproducible on one device. ``None`` = draw from
-    torch's global RNG."""
+    """Each reply samples from its own ``torch.Generator``, seeded from (``seed``, dialogue key, turn)
+    (the global RNG is never touched), so a seeded rollout is reproducible on one device whatever
+    the timing, batch composition and arrival order (up to floating-point effects of batching; see
+    ``exact``). ``None`` = draw from torch's global RNG."""
     batch_size: int = 64
     """Most sequences in one ``model.generate`` call; larger requests are split into chunks."""
+    batch_wait: float = 0.01
+    """Seconds an idle model waits for more requests after the first arrives, unless ``batch_size``
+    are already queued. Requests that queue while a batch runs start the next one at once."""
+    exact: bool = False
+    """Sample every request alone (no padding, no batch-size-dependent kernels): transcripts are then
+    bit-identical whatever the concurrency, at the cost of batching throughput. Batched sampling
+    already uses per-reply noise; only floating-point differences of padded batches remain."""
     reuse_kv_cache: bool = True
     """Keep each dialogue's KV cache between turns, so a turn prefills only its new tokens instead of
-    the whole trace. Holds up to max(batch_size, requests per call) dialogues (least recently used
-    dropped first) and is forgotten whenever the model's weights change."""
+    the whole trace. Holds up to ``kv_cache_dialogues`` dialogues (least recently used dropped first)
+    and is forgotten whenever the model's weights change."""
+    kv_cache_dialogues: int | None = None
+    """Most dialogues whose KV cache is kept; ``None`` = max(batch_size, requests of the largest
+    call). Keep it >= the dialogues in flight (``RolloutConfig.max_concurrent``): an evicted live
+    dialogue re-prefills its whole trace next turn."""
 
     def __post_init__(self) -> None:
         if self.temperature < 0:
@@ -76,6 +91,10 @@ class GenerationSettings:
             raise ConfigError(f"max_context_tokens must be >= 2, got {self.max_context_tokens}")
         if self.batch_size < 1:
             raise ConfigError(f"batch_size must be >= 1, got {self.batch_size}")
+        if self.batch_wait < 0:
+            raise ConfigError(f"batch_wait must be >= 0, got {self.batch_wait}")
+        if self.kv_cache_dialogues is not None and self.kv_cache_dialogues < 1:
+            raise ConfigError(f"kv_cache_dialogues must be >= 1 or None, got {self.kv_cache_dialogues}")
 
     @property
     def greedy(self) -> bool:
@@ -111,7 +130,12 @@ class HFPolicy:
         )
         self.stats = GenerationStats()
         self.kv_cache = PrefixCache()
-        self._calls = 0
+        self.batcher: RequestBatcher[_Row, SampledReply] = RequestBatcher(
+            self._sample_rows, max_batch=self.settings.batch_size, max_wait=self.settings.batch_wait
+        )
+        """The batching queue in front of the model (``batcher.occupancy`` = mean replies per batch)."""
+        self._largest_call = 0
+        self._sample_calls = itertools.count()
         self._lock = threading.Lock()
 
     @classmethod
@@ -148,89 +172,119 @@ class HFPolicy:
 
     async def generate(self, requests: Sequence[PolicyRequest]) -> list[str | PolicyError]:
         """One reply per request; a dialogue with no context room left gets a ``PolicyError`` instead
-        (only that dialogue fails, the rest of the batch is generated)."""
+        (only that dialogue fails, the rest is generated).
+
+        The requests join the batching queue, so concurrent calls (one per dialogue, as the rollout
+        loop makes them) share model batches.
+        """
         if not requests:
             return []
+        settings = self.settings
+        reuse = settings.reuse_kv_cache
+        if reuse:
+            self.kv_cache.sync_weights(self.model)
         results: list[str | PolicyError | None] = [None] * len(requests)
-        live: list[tuple[int, PolicyRequest, list[int], list[int], int]] = []
+        live: list[tuple[int, PolicyRequest, list[int], _Row]] = []
         for index, request in enumerate(requests):
             delta, prompt = self.trace_builder.prompt(request)
             try:
-                budget = turn_budget(request.key, len(prompt), self.settings.max_new_tokens,
+                budget = turn_budget(request.key, len(prompt), settings.max_new_tokens,
                                      max_context_tokens=self.max_context_tokens)
             except PolicyError as exc:
                 results[index] = exc
                 continue
-            live.append((index, request, delta, prompt, budget))
-        if live:
-            for index, text in zip((item[0] for item in live), await self._generate_live(live)):
-                results[index] = text
-        return results  # type: ignore[return-value]
-
-    async def _generate_live(self, live: list[tuple[int, PolicyRequest, list[int], list[int], int]]) -> list[str]:
-        requests = [item[1] for item in live]
-        deltas = [item[2] for item in live]
-        prompts = [item[3] for item in live]
-        budgets = [item[4] for item in live]
-        reuse = self.settings.reuse_kv_cache
-        if reuse:
-            self.kv_cache.sync_weights(self.model)
-        pasts = [
-            self.kv_cache.lookup(r.key, r.trace.ids) if reuse and r.trace is not None else None for r in requests
-        ]
-        start = time.perf_counter()
-        sampled = await asyncio.to_thread(self._generate_sync, prompts, budgets, pasts, reuse)
-        self.stats.seconds += time.perf_counter() - start
+            past = self.kv_cache.lookup(request.key, request.trace.ids) if reuse and request.trace is not None else None
+            seed = None if settings.seed is None else row_seed(settings.seed, request.key, policy_turn(request))
+            live.append((index, request, delta, _Row(prompt, budget, past, seed)))
+        if not live:
+            return results  # type: ignore[return-value]
+        self._largest_call = max(self._largest_call, len(requests))
         self.stats.calls += 1
-        texts = []
-        for request, delta, reply in zip(requests, deltas, sampled):
+        sampled = await self.batcher.submit([row for *_, row in live])
+        for (index, request, delta, _), reply in zip(live, sampled):
             self.stats.count(reply)
-            texts.append(self.trace_builder.record(request, delta, reply))
+            results[index] = self.trace_builder.record(request, delta, reply)
             if request.trace is not None and reply.prefix is not None:
                 self.kv_cache.store(request.key, request.trace.ids, *reply.prefix)
-        self.kv_cache.evict(max(self.settings.batch_size, len(requests)))
-        return texts
+        self.kv_cache.evict(settings.kv_cache_dialogues or max(settings.batch_size, self._largest_call))
+        return results  # type: ignore[return-value]
 
-    def sample(self, prompts: Sequence[Sequence[int]], budgets: Sequence[int] | None = None) -> list[SampledReply]:
+    async def _sample_rows(self, rows: list[_Row]) -> list[SampledReply]:
+        """The batcher's batch function: one model batch (chunked by ``batch_size``) in a worker thread."""
+        start = time.perf_counter()
+        try:
+            return await asyncio.to_thread(
+                self._generate_sync,
+                [row.prompt for row in rows],
+                [row.budget for row in rows],
+                [row.past for row in rows],
+                self.settings.reuse_kv_cache,
+                [row.seed for row in rows],
+            )
+        finally:
+            self.stats.seconds += time.perf_counter() - start
+
+    def sample(
+        self,
+        prompts: Sequence[Sequence[int]],
+        budgets: Sequence[int] | None = None,
+        seeds: Sequence[int] | None = None,
+    ) -> list[SampledReply]:
         """Blocking: one reply per raw prompt (token ids), sampled exactly as ``generate`` does.
 
         For adapters that keep their own traces (verl/TRL integrations): no trace, no KV cache.
-        ``budgets`` = most new tokens per prompt (default ``max_new_tokens``).
+        ``budgets`` = most new tokens per prompt (default ``max_new_tokens``). ``seeds`` = the noise
+        seed of each reply (:func:`rlver.models.sampling.row_seed` of the dialogue key and turn gives
+        exactly ``generate``'s sample); ``None`` = seeds from ``settings.seed`` and a call counter.
+        Ignored when ``settings.seed`` is ``None``.
         """
         lists = [list(p) for p in prompts]
         if budgets is None:
             budgets = [self.settings.max_new_tokens] * len(lists)
         if len(budgets) != len(lists) or any(b < 1 for b in budgets):
             raise PolicyError("sample() needs one budget >= 1 per prompt")
+        if seeds is not None and len(seeds) != len(lists):
+            raise PolicyError("sample() needs one seed per prompt")
         if not lists:
             return []
-        return self._generate_sync(lists, list(budgets), [None] * len(lists))
+        row_seeds: list[int | None]
+        if self.settings.seed is None:
+            row_seeds = [None] * len(lists)
+        elif seeds is None:
+            call = next(self._sample_calls)
+            row_seeds = [row_seed(self.settings.seed, f"sample-{call}", row) for row in range(len(lists))]
+        else:
+            row_seeds = [int(seed) for seed in seeds]
+        return self._generate_sync(lists, list(budgets), [None] * len(lists), False, row_seeds)
 
     def _generate_sync(
         self,
         prompts: list[list[int]],
         budgets: list[int],
         pasts: list[CachedPrefix | None],
-        keep_prefix: bool = False,
+        keep_prefix: bool,
+        seeds: list[int | None],
     ) -> list[SampledReply]:
         # Shortest prompts together: less left padding per chunk.
         order = sorted(range(len(prompts)), key=lambda i: len(prompts[i]))
         results: dict[int, SampledReply] = {}
+        size = 1 if self.settings.exact else self.settings.batch_size
         with self._lock:
-            call, self._calls = self._calls, self._calls + 1
             was_training = self.model.training
             self.model.eval()
             try:
-                generator = None
-                if self.settings.seed is not None:
-                    generator = torch.Generator(device=self.model.device).manual_seed(self.settings.seed + call)
                 with torch.inference_mode():
-                    size = self.settings.batch_size
                     for start in range(0, len(order), size):
                         chunk = order[start : start + size]
+                        chunk_seeds = [seeds[i] for i in chunk]
+                        # One noise stream per reply: its sample is the same whatever shares the batch.
+                        generators = (
+                            None if any(s is None for s in chunk_seeds)
+                            else row_generators(chunk_seeds, self.model.device)  # type: ignore[arg-type]
+                        )
                         outs = self._generate_chunk(
                             [prompts[i] for i in chunk], [budgets[i] for i in chunk], [pasts[i] for i in chunk],
-                            keep_prefix, generator,
+                            keep_prefix, generators,
                         )
                         results.update(zip(chunk, outs))
             except (RuntimeError, ValueError) as exc:
@@ -245,7 +299,7 @@ class HFPolicy:
         budgets: list[int],
         pasts: list[CachedPrefix | None],
         keep_prefix: bool,
-        generator: torch.Generator | None,
+        generators: list[torch.Generator] | None,
     ) -> list[SampledReply]:
         device = self.model.device
         # Row layout: [pad | cached prefix | pad | new tokens]; the cache covers the first two parts.
@@ -262,7 +316,7 @@ class HFPolicy:
             attention_mask[row, width - len(new) :] = 1
         extra = {"past_key_values": batch_past(pasts, past_width)} if past_width else {}
         settings = self.settings
-        sampler = TokenSampler(settings.temperature, settings.top_p, generator)
+        sampler = TokenSampler(settings.temperature, settings.top_p, generators)
         config = GenerationConfig(
             max_new_tokens=max(budgets),
             # Greedy decoding over Gumbel-perturbed logits = exact sampling (see models/sampling.py).
@@ -300,6 +354,20 @@ class HFPolicy:
                 reply.prefix = row_prefix(out.past_key_values, row, positions)
             results.append(reply)
         return results
+
+
+@dataclass(frozen=True)
+class _Row:
+    """One reply to sample, as the batching queue hands it to the model."""
+
+    prompt: list[int]
+    """Every id to feed (the trace plus the turn's delta)."""
+    budget: int
+    """Most tokens to sample."""
+    past: CachedPrefix | None
+    """This dialogue's cached keys and values, if any."""
+    seed: int | None
+    """Seed of this reply's noise stream (``None``: torch's global RNG)."""
 
 
 def _config_eos_ids(model: PreTrainedModel) -> list[int]:

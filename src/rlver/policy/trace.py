@@ -32,7 +32,9 @@ if TYPE_CHECKING:
     import torch
     from transformers import PreTrainedTokenizerBase
 
-__all__ = ["GenerationStats", "SampledReply", "TraceBuilder", "render_ids", "turn_budget", "turn_delta_ids"]
+__all__ = [
+    "GenerationStats", "SampledReply", "TraceBuilder", "policy_turn", "render_ids", "turn_budget", "turn_delta_ids",
+]
 
 _PLACEHOLDER = "x"
 """Content of earlier turns when rendering a delta: only the new user message's text matters."""
@@ -76,6 +78,15 @@ def turn_delta_ids(
         raise PolicyError("the chat template closes an assistant turn differently once a user message "
                           "follows; token-exact multi-turn traces cannot be extended with it")
     return delta
+
+
+def policy_turn(request: PolicyRequest) -> int:
+    """The policy turn a request asks for (1 = the first reply): 1 + the assistant messages so far.
+
+    Sampling seeds derive from it (with the dialogue key), so a reply's randomness is fixed by its
+    place in its own dialogue, never by when or beside whom it was sampled.
+    """
+    return 1 + sum(1 for message in request.messages if message.role == "assistant")
 
 
 def turn_budget(

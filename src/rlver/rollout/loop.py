@@ -1,16 +1,22 @@
-"""The dialogue loop: many dialogues at once, turn by turn.
+"""The dialogue loop: many dialogues at once, each advancing on its own.
 
-Each iteration gathers the policy requests of every live dialogue into one batched
-``policy.generate`` call, then runs all simulator steps concurrently (over HTTP they overlap).
-Finished dialogues leave the batch and waiting ones take their place, so per-dialogue bookkeeping
-never depends on batch position.
+Every dialogue runs as its own chain: reset, then policy reply and simulator step, turn after turn.
+Its next policy request goes out the moment its simulator step returns, so no dialogue waits for
+the slowest one (simulator endpoints have heavy-tailed latency). At most ``max_concurrent``
+dialogues are in flight; one that ends frees its slot at once for the next waiting job.
+
+The policy is called with one request per dialogue; policies that run a local model batch the
+concurrent calls themselves (``HFPolicy``'s batching queue, ``BatchingGenerator`` for token
+generators), API policies send each request at once. Per-dialogue bookkeeping never depends on
+timing, and policies seed their sampling per dialogue and turn, so a seeded run is reproducible
+whatever the latencies.
 """
 
 from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Sequence
+from typing import Awaitable, Callable, Coroutine, Sequence
 
 from rlver.errors import LLMError, PolicyError, SimulatorError
 from rlver.llm.types import Message
@@ -55,7 +61,8 @@ class RolloutConfig:
     system_prompt: str | None = None
     """Policy system prompt; ``None`` = the default for the profile's language; ``""`` = none."""
     max_concurrent: int = 64
-    """Dialogues live at once (one policy batch). Waiting dialogues start as others finish."""
+    """Dialogues in flight at once. A waiting job starts the moment a dialogue ends. Size the policy's
+    batching (``GenerationSettings.batch_size``) and the endpoints' ``max_concurrency`` to it."""
 
 
 @dataclass
@@ -64,6 +71,7 @@ class _Live:
     state: DialogueState
     episode: Episode
     system: list[Message] = field(default_factory=list)
+
 
 EpisodeCallback = Callable[[Episode], Awaitable[None] | None]
 
@@ -76,103 +84,103 @@ async def run_dialogues(
     *,
     on_episode: EpisodeCallback | None = None,
 ) -> list[Episode]:
-    """Run every job to the end; return episodes in job order (failed ones carry ``error``)."""
+    """Run every job to the end; return episodes in job order (failed ones carry ``error``).
+
+    ``on_episode`` is called as each dialogue ends (in the order they end, one call at a time). A
+    policy, simulator or endpoint error fails only its dialogue; any other exception (a bug) cancels
+    the remaining dialogues and is raised.
+    """
     if config.max_concurrent < 1:
         raise ValueError("max_concurrent must be >= 1")
-    pending = list(enumerate(jobs))
-    pending.reverse()
-    results: dict[int, Episode] = {}
-    live: dict[int, _Live] = {}
+    results: list[Episode | None] = [None] * len(jobs)
+    todo = iter(enumerate(jobs))  # shared by the slots: each job is taken once, in job order
+    callback_lock = asyncio.Lock()  # callbacks (file appenders, progress bars) never overlap
 
-    async def finish(index: int, episode: Episode) -> None:
-        results[index] = episode
-        live.pop(index, None)
-        if on_episode is not None:
-            maybe = on_episode(episode)
-            if asyncio.iscoroutine(maybe):
-                await maybe
+    async def slot() -> None:
+        for index, job in todo:
+            episode = await _run_dialogue(job, policy, simulator, config)
+            results[index] = episode
+            if on_episode is not None:
+                async with callback_lock:
+                    maybe = on_episode(episode)
+                    if asyncio.iscoroutine(maybe):
+                        await maybe
 
-    # Each iteration advances every live dialogue by one policy turn, so this bound is never reached
-    # unless a simulator misbehaves (never ends); then the dialogue is closed with an error.
-    max_iterations = (len(jobs) + 1) * (config.preset.max_policy_turns + 1)
-    for _ in range(max_iterations):
-        await _refill(pending, live, policy, simulator, config, finish)
-        if not live:
-            break
-        order = sorted(live)
-        requests = [
-            PolicyRequest(
-                key=live[i].episode.id,
-                messages=live[i].system + list(live[i].state.history),
-                trace=live[i].episode.trace,
-                profile=live[i].job.profile,
-            )
-            for i in order
-        ]
-        try:
-            raws = await policy.generate(requests)
-        except _RECOVERABLE as exc:
-            for i in order:
-                live[i].episode.error = f"policy: {exc}"
-                await finish(i, _close(live[i], "error"))
-            continue
-        if len(raws) != len(order):
-            raise PolicyError(f"policy returned {len(raws)} replies for {len(order)} requests")
-
-        steps, stepped = [], []
-        for i, raw in zip(order, raws):
-            if isinstance(raw, PolicyError):
-                live[i].episode.error = f"policy: {raw}"
-                await finish(i, _close(live[i], "error"))
-            else:
-                steps.append(_advance(live[i], raw, simulator, config))
-                stepped.append(i)
-        for i, done in zip(stepped, await asyncio.gather(*steps)):
-            if done:
-                await finish(i, live[i].episode)
-    else:
-        for i in list(live):
-            live[i].episode.error = "dialogue did not end within the turn limit"
-            await finish(i, _close(live[i], "error"))
-    return [results[i] for i in range(len(jobs))]
+    await _run_all([slot() for _ in range(min(config.max_concurrent, len(jobs)))])
+    return results  # type: ignore[return-value]  # the slots ran every job
 
 
-async def _refill(pending, live, policy, simulator, config, finish) -> None:
-    starting = []
-    while pending and len(live) + len(starting) < config.max_concurrent:
-        starting.append(pending.pop())
-    if not starting:
+async def _run_all(coroutines: list[Coroutine[object, object, None]]) -> None:
+    """Run ``coroutines`` as tasks until all end; on the first exception (or a cancellation of the
+    caller) cancel the rest, wait for them, and raise it."""
+    tasks = [asyncio.create_task(c) for c in coroutines]
+    if not tasks:
         return
+    try:
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_EXCEPTION)
+    finally:
+        for task in tasks:
+            task.cancel()  # a no-op for tasks that are done
+        await asyncio.gather(*tasks, return_exceptions=True)
+    for task in tasks:
+        if not task.cancelled() and task.exception() is not None:
+            raise task.exception()  # type: ignore[misc]
 
-    async def start(index: int, job: DialogueJob) -> tuple[int, DialogueJob, DialogueState | Exception]:
-        try:
-            return index, job, await simulator.reset(job.profile, config.preset, job.seed)
-        except _RECOVERABLE as exc:
-            return index, job, exc
 
-    for index, job, state in await asyncio.gather(*(start(i, j) for i, j in starting)):
-        episode = Episode(
-            id=job.key,
-            profile_id=job.profile.id,
-            preset=config.preset.name,
-            simulator=simulator.name,
-            policy=policy.name,
-            seed=job.seed,
-            group=job.group,
-            trace=TokenTrace() if policy.token_exact else None,
+async def _run_dialogue(job: DialogueJob, policy: Policy, simulator: UserSimulator, config: RolloutConfig) -> Episode:
+    """One dialogue from reset to its end; errors of the policy or simulator end only this dialogue."""
+    item = await _start(job, policy, simulator, config)
+    if isinstance(item, Episode):
+        return item
+    episode = item.episode
+    # A dialogue ends by the simulator's turn limit; the one extra round only catches a simulator
+    # that never ends, which is closed with an error.
+    for _ in range(config.preset.max_policy_turns + 1):
+        request = PolicyRequest(
+            key=episode.id, messages=item.system + list(item.state.history), trace=episode.trace, profile=job.profile
         )
-        if isinstance(state, Exception):
-            episode.error = f"simulator: {state}"
-            episode.end_reason = "error"
-            await finish(index, episode)
-            continue
-        prompt = config.system_prompt
-        if prompt is None:
-            prompt = default_system_prompt(job.profile.language, think=config.think)
-        system = [Message("system", prompt)] if prompt else []
-        episode.emotions = list(state.emotions)
-        episode.turns.append(_user_turn(state))
-        live[index] = _Live(job=job, state=state, episode=episode, system=system)
+        try:
+            raws = await policy.generate([request])
+        except _RECOVERABLE as exc:
+            episode.error = f"policy: {exc}"
+            return _close(item, "error")
+        if len(raws) != 1:
+            raise PolicyError(f"policy returned {len(raws)} replies for 1 request")
+        (raw,) = raws
+        if isinstance(raw, PolicyError):
+            episode.error = f"policy: {raw}"
+            return _close(item, "error")
+        if await _advance(item, raw, simulator, config):
+            return episode
+    episode.error = "dialogue did not end within the turn limit"
+    return _close(item, "error")
+
+
+async def _start(job: DialogueJob, policy: Policy, simulator: UserSimulator, config: RolloutConfig) -> _Live | Episode:
+    """Reset the simulator for ``job``: a live dialogue, or its failed episode."""
+    episode = Episode(
+        id=job.key,
+        profile_id=job.profile.id,
+        preset=config.preset.name,
+        simulator=simulator.name,
+        policy=policy.name,
+        seed=job.seed,
+        group=job.group,
+        trace=TokenTrace() if policy.token_exact else None,
+    )
+    try:
+        state = await simulator.reset(job.profile, config.preset, job.seed)
+    except _RECOVERABLE as exc:
+        episode.error = f"simulator: {exc}"
+        episode.end_reason = "error"
+        return episode
+    prompt = config.system_prompt
+    if prompt is None:
+        prompt = default_system_prompt(job.profile.language, think=config.think)
+    system = [Message("system", prompt)] if prompt else []
+    episode.emotions = list(state.emotions)
+    episode.turns.append(_user_turn(state))
+    return _Live(job=job, state=state, episode=episode, system=system)
 
 
 async def _advance(item: _Live, raw: str, simulator: UserSimulator, config: RolloutConfig) -> bool:
