@@ -16,6 +16,7 @@ from typing import Any, Sequence
 from rlver.errors import ConfigError, InputError
 
 __all__ = [
+    "LEADERBOARD_COLUMNS",
     "ResultFileError",
     "BenchResult",
     "LeaderboardRow",
@@ -142,6 +143,19 @@ class LeaderboardRow:
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
 
+    def cells(self) -> tuple[Any, ...]:
+        """The row's values in :data:`LEADERBOARD_COLUMNS` order (every table of the leaderboard)."""
+        return (
+            self.rank, self.name, self.score, self.success, self.failure,
+            self.n, self.errors, self.mean_turns, self.simulator, self.preset,
+        )
+
+
+LEADERBOARD_COLUMNS: tuple[str, ...] = (
+    "#", "model", "score", "success", "failure", "n", "errors", "mean turns", "simulator", "preset",
+)
+"""Column titles of the leaderboard, in :meth:`LeaderboardRow.cells` order."""
+
 
 def check_comparable(results: Sequence[BenchResult], *, allow_mixed: bool = False) -> None:
     """Raise :class:`ConfigError` if ``results`` mix simulators or presets (unless ``allow_mixed``)."""
@@ -208,22 +222,10 @@ def _cell(value: Any) -> str:
 
 def leaderboard_markdown(rows: Sequence[LeaderboardRow]) -> str:
     """A Markdown table of the leaderboard; the simulator and preset are always named."""
-    header = "| # | model | score | success | failure | n | errors | mean turns | simulator | preset |"
+    header = "| " + " | ".join(LEADERBOARD_COLUMNS) + " |"
     lines = [header, "|---:|---|---:|---:|---:|---:|---:|---:|---|---|"]
     for r in rows:
-        cells = (
-            r.rank,
-            r.name,
-            r.score,
-            r.success,
-            r.failure,
-            r.n,
-            r.errors,
-            r.mean_turns,
-            r.simulator,
-            r.preset,
-        )
-        lines.append("| " + " | ".join(_cell(c) for c in cells) + " |")
+        lines.append("| " + " | ".join(_cell(c) for c in r.cells()) + " |")
     sims = sorted({r.simulator for r in rows})
     presets = sorted({r.preset for r in rows})
     lines.append("")

@@ -144,44 +144,15 @@ def compare(
     ),
 ) -> None:
     """Rank benchmark outputs (score, success, failure, mean turns) run under one simulator and preset."""
-    from rlver.bench.compare import leaderboard, leaderboard_markdown, load_result
+    from rlver.bench.compare import LEADERBOARD_COLUMNS, leaderboard, leaderboard_markdown, load_result
     from rlver.utils.io import atomic_write_json, atomic_write_text
 
     rows = leaderboard([load_result(d, with_dialogues=False) for d in dirs], allow_mixed=allow_mixed)
     table = Table(title="Sentient Benchmark leaderboard")
-    for column in (
-        "#",
-        "model",
-        "score",
-        "success",
-        "failure",
-        "n",
-        "errors",
-        "mean turns",
-        "simulator",
-        "preset",
-    ):
-        table.add_column(
-            column, justify="right" if column not in ("model", "simulator", "preset") else "left"
-        )
+    for column in LEADERBOARD_COLUMNS:
+        table.add_column(column, justify="left" if column in ("model", "simulator", "preset") else "right")
     for r in rows:
-        table.add_row(
-            *(
-                _cell(v)
-                for v in (
-                    r.rank,
-                    r.name,
-                    r.score,
-                    r.success,
-                    r.failure,
-                    r.n,
-                    r.errors,
-                    r.mean_turns,
-                    r.simulator,
-                    r.preset,
-                )
-            )
-        )
+        table.add_row(*(_cell(v) for v in r.cells()))
     console.print(table)
     if markdown is not None:
         atomic_write_text(markdown, leaderboard_markdown(rows))

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rlver.bench.compare import leaderboard
+from rlver.bench.compare import LEADERBOARD_COLUMNS, leaderboard
 from rlver.report import plots
 
 if TYPE_CHECKING:
@@ -137,22 +137,8 @@ def bench_section(data: ReportData, images: Images) -> Benchmark | None:
     by_path = {str(b.result.path): b.name for b in data.benches}
     rows = [type(r)(**{**r.to_dict(), "name": by_path.get(r.path, r.name)}) for r in rows]
     table = Table(
-        ["#", "model", "score", "success", "failure", "n", "errors", "mean turns", "simulator", "preset"],
-        [
-            (
-                r.rank,
-                r.name,
-                r.score,
-                r.success,
-                r.failure,
-                r.n,
-                r.errors,
-                r.mean_turns,
-                r.simulator,
-                r.preset,
-            )
-            for r in rows
-        ],
+        list(LEADERBOARD_COLUMNS),
+        [r.cells() for r in rows],
     )
     summaries = {b.name: b.result.summary for b in data.benches}
     figures = [
