@@ -13,22 +13,24 @@ import os
 import threading
 import weakref
 from collections.abc import Coroutine, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, fields, replace
 from typing import Any, TypeVar
 
 from rlver.errors import ConfigError
-from rlver.utils.seeding import derive_seed31
 from rlver.rollout.loop import DialogueJob, RolloutConfig, run_dialogues
 from rlver.rollout.rewards import UnscorableEpisode, get_reward
 from rlver.rollout.types import Episode
 from rlver.simulator.base import UserSimulator
 from rlver.simulator.presets import Preset, get_preset
+from rlver.utils.seeding import derive_seed31
 
 __all__ = [
     "BackgroundLoop",
     "EpisodeSettings",
     "RolloutSample",
     "SimulatorSpec",
+    "bind_device",
     "dialogue_seed",
     "episode_to_sample",
     "run_one_dialogue",
@@ -156,14 +158,41 @@ def shared_simulator(spec: SimulatorSpec) -> UserSimulator:
     return per_loop[spec]
 
 
+def bind_device(device: Any) -> None:
+    """Make ``device`` this thread's current CUDA device (no-op for CPU or ``None``).
+
+    CUDA's current device is per thread and starts at 0 in every new thread: a worker thread that
+    samples for rank 3 would otherwise launch on GPU 0 whatever device the model lives on.
+    """
+    if device is None:
+        return
+    import torch
+
+    device = torch.device(device)
+    if device.type == "cuda":
+        torch.cuda.set_device(device)
+
+
 class BackgroundLoop:
     """A private event loop in a daemon thread: synchronous callers (TRL's trainer, notebooks that
-    already run a loop) submit coroutines to it, and clients bound to it live across calls."""
+    already run a loop) submit coroutines to it, and clients bound to it live across calls.
 
-    def __init__(self, name: str = "rlver-rollout") -> None:
+    ``device``: the caller's CUDA device, made current in the loop's thread and in the threads of its
+    default executor (where generators run models through ``asyncio.to_thread``).
+    """
+
+    def __init__(self, name: str = "rlver-rollout", *, device: Any = None) -> None:
+        self.device = device
         self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name=name, daemon=True)
+        self._executor = ThreadPoolExecutor(thread_name_prefix=f"{name}-worker", initializer=bind_device,
+                                            initargs=(device,))
+        self.loop.set_default_executor(self._executor)
+        self._thread = threading.Thread(target=self._serve, name=name, daemon=True)
         self._thread.start()
+
+    def _serve(self) -> None:
+        bind_device(self.device)
+        self.loop.run_forever()
 
     def run(self, coroutine: Coroutine[Any, Any, T]) -> T:
         """Run ``coroutine`` on the private loop and wait for its result (its exception is re-raised)."""
@@ -172,6 +201,7 @@ class BackgroundLoop:
     def close(self) -> None:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self._thread.join(timeout=10)
+        self._executor.shutdown(wait=False)
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,13 @@ merged) and the import guard. The rest follows TRL 1.16's colocate mode, which r
   executor), sharing the GPU with training; :func:`sync_weights` pushes the trainer's current
   weights into it.
 * :class:`VLLMTrainer`: :class:`rlver.rl.trainer.Trainer` whose rollouts sample with vLLM; before
-  each rollout it syncs the weights if they changed since the last sync.
+  each rollout it syncs the weights if they changed since the last sync. Rollouts run on the
+  trainer's own event loop (kept across steps, so the simulator's HTTP connections are reused).
+
+End-of-turn ids come from the policy model's generation config
+(:func:`rlver.models.eos.end_of_turn_ids`), the file vLLM itself reads, and are passed to every
+request as ``stop_token_ids``; vLLM is never asked for its internal copy of them (its V1 engine moved
+them from ``llm_engine.generation_config_fields`` to ``input_processor``).
 """
 
 from __future__ import annotations
@@ -26,12 +32,14 @@ import torch
 from torch import nn
 
 from rlver.errors import ConfigError, PolicyError
+from rlver.integrations.dialogue import bind_device
 from rlver.integrations.generators import BatchingGenerator
 from rlver.integrations.token_policy import TokenCompletion, TokenPolicy, TokenPolicySettings, TokenSampling
+from rlver.models.eos import end_of_turn_ids
 from rlver.rl.trainer import Trainer
-from rlver.utils.seeding import derive_seed31
 from rlver.rollout.loop import RolloutConfig, run_dialogues
 from rlver.rollout.types import Episode
+from rlver.utils.seeding import derive_seed31
 
 __all__ = [
     "VLLMTokenGenerator",
@@ -53,25 +61,25 @@ def require_vllm() -> Any:
 
 
 class VLLMTokenGenerator(BatchingGenerator):
-    """Samples with an in-process ``vllm.LLM`` (temperature and top-p here; budgets per request)."""
+    """Samples with an in-process ``vllm.LLM`` (temperature and top-p here; budgets per request).
+
+    ``device``: the engine's CUDA device, made current in the worker thread that calls
+    ``LLM.generate`` (a new thread's current device is 0, whatever rank it serves).
+    """
 
     def __init__(self, llm: Any, *, temperature: float = 1.0, top_p: float = 1.0, seed: int | None = 0,
-                 max_batch: int = 256) -> None:
+                 max_batch: int = 256, device: Any = None) -> None:
         super().__init__(self._sample, max_batch=max_batch)
         self.llm = llm
         self.temperature = temperature
         self.top_p = top_p
         self.seed = seed
+        self.device = device
         self._requests = 0
 
-    def end_of_turn_ids(self, tokenizer: Any) -> list[int]:
-        """The tokenizer's eos plus the ids the checkpoint's generation config stops on."""
-        ids = {int(tokenizer.eos_token_id)}
-        config = getattr(self.llm.llm_engine, "generation_config_fields", None) or {}
-        value = config.get("eos_token_id") if isinstance(config, dict) else None
-        if value is not None:
-            ids.update(int(v) for v in (value if isinstance(value, (list, tuple)) else [value]))
-        return sorted(ids)
+    def _generate(self, inputs: list[dict[str, Any]], params: list[Any]) -> list[Any]:
+        bind_device(self.device)
+        return self.llm.generate(inputs, params, use_tqdm=False)
 
     async def _sample(self, prompts: list[list[int]], samplings: list[TokenSampling]) -> list[TokenCompletion]:
         vllm = require_vllm()
@@ -84,7 +92,7 @@ class VLLMTokenGenerator(BatchingGenerator):
                 logprobs=0, stop_token_ids=list(sampling.stop_token_ids), skip_special_tokens=False,
             ))
         inputs = [{"prompt_token_ids": list(p)} for p in prompts]
-        outputs = await asyncio.to_thread(self.llm.generate, inputs, params, use_tqdm=False)
+        outputs = await asyncio.to_thread(self._generate, inputs, params)
         completions = []
         for output in outputs:
             sample = output.outputs[0]
@@ -166,11 +174,12 @@ class VLLMTrainer(Trainer):
             self._synced_step = self.step
         settings = self.config.rollout
         generator = VLLMTokenGenerator(self.llm, temperature=settings.temperature, top_p=settings.top_p,
-                                       seed=derive_seed31(self.config.seed, "policy", step))
+                                       seed=derive_seed31(self.config.seed, "policy", step),
+                                       device=next(self.model.parameters()).device)
         limits = TokenPolicySettings(max_new_tokens=settings.max_new_tokens, max_context_tokens=self.max_context_tokens)
-        policy = TokenPolicy(generator, self.tokenizer, limits, name=f"vllm:{self.config.policy}",
-                             end_of_turn_ids=generator.end_of_turn_ids(self.tokenizer))
+        stop_ids = end_of_turn_ids(self.tokenizer, getattr(self.model, "generation_config", None))
+        policy = TokenPolicy(generator, self.tokenizer, limits, name=f"vllm:{self.config.policy}", end_of_turn_ids=stop_ids)
         rollout_config = RolloutConfig(preset=self.preset, think=settings.think, system_prompt=settings.system_prompt,
                                        max_concurrent=settings.max_concurrent)
-        return asyncio.run(run_dialogues(self.sample_jobs(step), policy, self.simulator, rollout_config))
-
+        # The trainer's own loop, kept across steps: the simulator's client stays bound to one loop.
+        return self._run_async(run_dialogues(self.sample_jobs(step), policy, self.simulator, rollout_config))
