@@ -14,16 +14,24 @@ comes back as
 * ``emotion_reward``: the episode's reward, read by :func:`emotion_reward_func`; ``None`` for a failed
   dialogue, which TRL >= 1.16 treats as unscorable (no advantage, excluded from the group mean).
 
-Generation: the trainer's model through :class:`HFTokenGenerator` (CPU or one GPU), or vLLM in TRL's
-colocate mode (``use_vllm=True, vllm_mode="colocate"``) through :class:`VLLMTokenGenerator`; TRL syncs
-the vLLM weights before each rollout. TRL's vLLM server mode generates collectively across
-processes, which per-dialogue multi-turn sampling cannot use: it is refused with a clear error.
+Generation: the trainer's model through :class:`HFTokenGenerator` (CPU or one GPU per process), or
+vLLM in TRL's colocate mode (``use_vllm=True, vllm_mode="colocate"``) through
+:class:`VLLMTokenGenerator`; TRL syncs the vLLM weights before each rollout. Sampling runs in worker
+threads bound to the process's CUDA device, seeded per step *and* process (a GRPO group split across
+ranks gets distinct rollouts), and stops on the checkpoint's end-of-turn ids
+(:func:`rlver.models.eos.end_of_turn_ids`). With ``vllm_enable_sleep_mode`` the engine is woken
+(weights re-pushed if discarded, KV cache) for the rollout and put back to sleep after it, as TRL's
+own generation does. Refused with a :class:`ConfigError`: TRL's vLLM server mode (it generates
+collectively across processes) and ``vllm_tensor_parallel_size > 1`` (every rank of a
+tensor-parallel group must submit the same prompts in lockstep, while each rank's dialogues ask for
+their own turns at their own pace).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from rlver.errors import ConfigError
@@ -38,14 +46,23 @@ from rlver.integrations.dialogue import (
 )
 from rlver.integrations.generators import HFTokenGenerator
 from rlver.integrations.token_policy import TokenGenerator, TokenPolicy, TokenPolicySettings
+from rlver.models.eos import end_of_turn_ids
 from rlver.policy.hf import GenerationSettings, HFPolicy
 from rlver.profiles.schema import Profile
-from rlver.utils.seeding import derive_seed31
 from rlver.rollout.loop import DialogueJob
 from rlver.rollout.types import Episode
 from rlver.simulator.base import UserSimulator
+from rlver.utils.seeding import derive_seed31
 
-__all__ = ["REWARD_FIELD", "RlverRolloutFunc", "emotion_reward_func", "trl_dataset_rows"]
+__all__ = [
+    "REWARD_FIELD",
+    "RlverRolloutFunc",
+    "check_vllm_settings",
+    "default_generator",
+    "emotion_reward_func",
+    "trl_dataset_rows",
+    "vllm_awake",
+]
 
 REWARD_FIELD = "emotion_reward"
 """Extra rollout field holding each dialogue's reward (TRL passes it to reward functions by name)."""
@@ -92,17 +109,17 @@ class RlverRolloutFunc:
         self.max_new_tokens = max_new_tokens
         self.generator_factory = generator_factory or default_generator
         self.last_episodes: list[Episode] = []
-        self._loop: BackgroundLoop | None = None
         """The dialogues of the latest call (for logging and inspection)."""
+        self._loop: BackgroundLoop | None = None
 
     def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, list[Any]]:
         step = int(trainer.state.global_step)
         process = int(getattr(trainer.accelerator, "process_index", 0))
-        generator, end_of_turn_ids = self.generator_factory(trainer, step)
+        generator, stop_ids = self.generator_factory(trainer, step)
         tokenizer = getattr(trainer.processing_class, "tokenizer", trainer.processing_class)
         limits = TokenPolicySettings(max_new_tokens=self.max_new_tokens,
                                      max_response_tokens=int(trainer.args.max_completion_length))
-        policy = TokenPolicy(generator, tokenizer, limits, name="trl", end_of_turn_ids=end_of_turn_ids)
+        policy = TokenPolicy(generator, tokenizer, limits, name="trl", end_of_turn_ids=stop_ids)
         group = max(1, int(getattr(trainer, "num_generations", 1)))
         jobs = [
             DialogueJob(profile=(profile := self._profile(prompt)),
@@ -111,8 +128,9 @@ class RlverRolloutFunc:
             for i, prompt in enumerate(prompts)
         ]
         if self._loop is None:
-            self._loop = BackgroundLoop()
-        episodes = self._loop.run(self._run(jobs, policy))
+            self._loop = BackgroundLoop(device=getattr(trainer.accelerator, "device", None))
+        with vllm_awake(trainer):
+            episodes = self._loop.run(self._run(jobs, policy))
         self.last_episodes = episodes
         return self._collate(episodes, eos_id=policy.eos_id)
 
@@ -143,24 +161,71 @@ class RlverRolloutFunc:
         return out
 
 
-def default_generator(trainer: Any, step: int) -> tuple[TokenGenerator, Sequence[int]]:
-    """The trainer's model (transformers), or vLLM when TRL runs it colocated."""
+def check_vllm_settings(trainer: Any) -> None:
+    """Refuse the TRL vLLM settings that per-dialogue, turn-by-turn sampling cannot serve."""
+    if not getattr(trainer, "use_vllm", False):
+        return
     args = trainer.args
-    if getattr(trainer, "use_vllm", False):
-        if getattr(args, "vllm_mode", "colocate") != "colocate":
-            raise ConfigError("RlverRolloutFunc samples turn by turn per dialogue; use vllm_mode='colocate' "
-                              "(TRL's server mode generates collectively across processes)")
-        from rlver.integrations.vllm_policy import VLLMTokenGenerator
+    if getattr(args, "vllm_mode", "colocate") != "colocate":
+        raise ConfigError("RlverRolloutFunc samples turn by turn per dialogue; use vllm_mode='colocate' "
+                          "(TRL's server mode generates collectively across processes)")
+    tensor_parallel = int(getattr(args, "vllm_tensor_parallel_size", 1) or 1)
+    if tensor_parallel > 1:
+        raise ConfigError(
+            f"RlverRolloutFunc cannot use vllm_tensor_parallel_size={tensor_parallel}: the ranks of a tensor-parallel "
+            "vLLM group must submit the same prompts in lockstep, while each rank's dialogues request their own "
+            "turns at their own pace. Use vllm_tensor_parallel_size=1 (one engine per GPU), or verl for models that "
+            "need tensor parallelism (docs/scaling.md)"
+        )
 
-        generator = VLLMTokenGenerator(trainer.vllm_generation.llm, temperature=args.temperature,
-                                       top_p=args.top_p, seed=derive_seed31(args.seed, "policy", step))
-        return generator, generator.end_of_turn_ids(trainer.processing_class)
+
+@contextmanager
+def vllm_awake(trainer: Any) -> Iterator[None]:
+    """Keep TRL's colocated vLLM engine awake for one rollout when ``vllm_enable_sleep_mode`` is on.
+
+    TRL (1.16) puts the engine to sleep at level 2 (weights and KV cache freed) and, before calling a
+    ``rollout_func``, only wakes and re-pushes the *weights*. This does what its own ``generate``
+    does around sampling: re-push the weights if they were discarded since, wake the KV cache, and
+    put the whole engine back to sleep afterwards so that training gets the memory back.
+    """
+    generation = getattr(trainer, "vllm_generation", None)
+    if not (getattr(trainer, "use_vllm", False) and getattr(trainer.args, "vllm_enable_sleep_mode", False)):
+        yield
+        return
+    if generation is None or not hasattr(generation, "_llm_weights_sleeping"):
+        raise ConfigError("vllm_enable_sleep_mode: this TRL version's vLLM wrapper is not the one RlverRolloutFunc "
+                          "knows (TRL 1.16); turn sleep mode off")
+    if generation._llm_weights_sleeping:
+        generation.sync_weights()  # wakes the weights and loads the current ones
+    generation.llm.wake_up(tags=["kv_cache"])
+    try:
+        yield
+    finally:
+        generation.llm.sleep(level=2)
+        generation._llm_weights_sleeping = True
+
+
+def default_generator(trainer: Any, step: int) -> tuple[TokenGenerator, Sequence[int]]:
+    """The trainer's model (transformers), or vLLM when TRL runs it colocated.
+
+    Seeds depend on the step and the process: TRL may split one GRPO group's rollouts across ranks,
+    and equal seeds would make those rollouts identical.
+    """
+    check_vllm_settings(trainer)
+    args = trainer.args
     model = trainer.accelerator.unwrap_model(trainer.model)
     tokenizer = getattr(trainer.processing_class, "tokenizer", trainer.processing_class)
     process = int(getattr(trainer.accelerator, "process_index", 0))
+    seed = derive_seed31(args.seed, "policy", step, process)
+    if getattr(trainer, "use_vllm", False):
+        from rlver.integrations.vllm_policy import VLLMTokenGenerator
+
+        generator = VLLMTokenGenerator(trainer.vllm_generation.llm, temperature=args.temperature,
+                                       top_p=args.top_p, seed=seed, device=getattr(trainer.accelerator, "device", None))
+        return generator, end_of_turn_ids(tokenizer, getattr(model, "generation_config", None))
     settings = GenerationSettings(
         temperature=float(args.temperature), top_p=float(args.top_p or 1.0),
-        max_new_tokens=int(args.max_completion_length), seed=derive_seed31(args.seed, "policy", step, process),
+        max_new_tokens=int(args.max_completion_length), seed=seed,
         batch_size=max(1, int(getattr(args, "per_device_train_batch_size", 8)) * 8),
     )
     policy = HFPolicy(model, tokenizer, settings, name="trl")
