@@ -97,6 +97,9 @@ _NEED_PATTERNS: dict[HiddenNeed, tuple[str, ...]] = {
     HiddenNeed.UNDERSTAND_OTHERS: (
         r"(理解|明白|弄清|搞清|知道)(楚)?.{0,6}(他人|别人|对方|他们|她们|他|她).{0,12}(为什么|为何|原因|动机|想法|行为|做法)",
         r"(他人|别人|对方|他们)(的)?(动机|用意|行为背后)",
+        # The official wording: 你想分析事件中其他人物这么做的原因 (the others, not "the problem").
+        r"(分析|理解|明白|弄清|搞清|知道).{0,8}(其他|其它|另外的?)(人物|人|角色)",
+        r"(其他|其它)(人物|人|角色).{0,8}(这么|这样|那样|如此)?(做|行事|对待).{0,4}(的)?(原因|动机|理由)",
         r"why (the )?(others?|other|they|he|she|people|(my|his|her|their) \w+)\b.{0,30}\b(acted|behaved|did|treated|reacted|act|behave)",
         r"understand (the )?(other (people|person)'?s?|others'?|their|his|her) (motives?|motivations?|behaviou?r|actions|reasons)",
         r"motives? of (the )?other",
