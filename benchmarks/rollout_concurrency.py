@@ -1,24 +1,45 @@
-"""Concurrent vs one-by-one dialogues against an OpenAI-compatible endpoint with fixed latency.
+"""Lockstep vs continuous dialogues against OpenAI-compatible endpoints with fixed and heavy-tailed latency.
 
-Runs the real stack — OpenAIChatClient over HTTP, LLMSentientAgent, OpenAIPolicy, run_dialogues —
-against rlver's local stub server, which answers every call after ``--latency`` seconds with scripted
-SAGE-format text. Each dialogue has ``--turns`` policy replies (the scripted user says goodbye after
-the last), so every dialogue makes 1 + 3 x turns calls on a path of 3 x turns sequential calls.
+Runs the real stack (OpenAIChatClient over HTTP, LLMSentientAgent, OpenAIPolicy) against
+rlver.testing.StubChatServer, which answers every call with scripted SAGE-format text after a
+scripted delay. The server runs in its own process, so its threads do not compete with the
+client's event loop for the GIL. Each dialogue has ``--turns`` policy replies (the scripted user
+says goodbye after the last), i.e. a chain of 3 x turns sequential calls: policy, appraisal,
+response, turn after turn.
 
-Ideal wall time for N concurrent dialogues = turns x 3 calls x latency (the critical path).
-Targets (issue "Foundation"): concurrent >= 30x faster than one by one, and within 1.3x of ideal.
+Two latency scenarios, each call's delay drawn from (seed, dialogue, call number), so both loops
+and every repeat see exactly the same delays:
 
-    python benchmarks/rollout_concurrency.py [--dialogues 64] [--latency 0.2] [--turns 3] [--repeats 3]
+* fixed: every call takes ``--latency`` seconds (200 ms);
+* lognormal: median ``--median`` (300 ms), sigma ``--sigma`` (1), the heavy tail of real endpoints.
+
+Two loops, side by side on the same server:
+
+* lockstep: the loop before issue 13 (benchmarks/_lockstep.py): each round sends one policy call
+  for every live dialogue, then all simulator steps, and waits for the slowest before the next;
+* continuous: rlver.rollout.run_dialogues: each dialogue advances the moment its own call returns.
+
+Ideal = the longest dialogue's own chain of delays (no loop can be faster). Goals: continuous within
+1.2x of ideal under lognormal latency, and not slower than lockstep under fixed latency.
+
+    .venv/bin/python benchmarks/rollout_concurrency.py [--dialogues 64] [--turns 3] [--repeats 3]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import math
 import multiprocessing
+import random
+import re
+import threading
 import time
+from collections import defaultdict
+from dataclasses import dataclass
 
 from _common import median, print_table, write_result
+from _lockstep import run_lockstep
 
 from rlver.llm.client import ClientConfig, OpenAIChatClient
 from rlver.policy.openai_policy import OpenAIPolicy
@@ -26,131 +47,183 @@ from rlver.profiles.schema import Profile
 from rlver.rollout import DialogueJob, RolloutConfig, run_dialogues
 from rlver.simulator.llm_agent import LLMSentientAgent
 from rlver.simulator.presets import get_preset
+from rlver.testing import StubChatServer, StubResponse
+from rlver.utils.seeding import derive_seed
+
+TAG = re.compile(r"\[run(\d+)-d(\d+)\]")
+"""Every dialogue's opening carries its run and index, so the server can tell dialogues apart."""
 
 
-def responder(turns: int):
-    """Scripted endpoint: tells the three kinds of call apart by their prompts."""
+@dataclass(frozen=True)
+class Latency:
+    """How long the scripted endpoint takes for one call."""
 
-    def answer(request: dict) -> str:
+    kind: str
+    """``fixed`` or ``lognormal``."""
+    median_s: float
+    """Fixed: every call's delay. Lognormal: the median delay."""
+    sigma: float = 0.0
+    """Lognormal: standard deviation of log(delay)."""
+    seed: int = 0
+    """Seed of the per-call draws."""
+
+    def delay(self, dialogue: int, call: int) -> float:
+        """Delay of call ``call`` of dialogue ``dialogue``: the same in every run and either loop."""
+        if self.kind == "fixed":
+            return self.median_s
+        z = random.Random(derive_seed(self.seed, "latency", dialogue, call)).gauss(0.0, 1.0)
+        return self.median_s * math.exp(self.sigma * z)
+
+
+class ScriptedEndpoint:
+    """The server's responder: SAGE-format answers, each after its scripted delay (recorded per dialogue)."""
+
+    def __init__(self, turns: int, latency: Latency) -> None:
+        self.turns = turns
+        self.latency = latency
+        self.delays: dict[tuple[int, int], list[float]] = defaultdict(list)  # (run, dialogue) -> delays in order
+        self._lock = threading.Lock()  # the server answers on one thread per connection
+
+    def __call__(self, request: dict) -> StubResponse:
         text = "\n".join(m["content"] for m in request["messages"])
+        run, dialogue = (int(g) for g in TAG.search(text).groups())
+        with self._lock:
+            chain = self.delays[(run, dialogue)]
+            delay = self.latency.delay(dialogue, len(chain))
+            chain.append(delay)
         if "TargetCompletion:" in text:  # appraisal
-            return "Content: support\nTargetCompletion: partly\nActivity: calmer\nAnalyse: ok\nChange: +2"
-        if "Response:" in text:  # the person's reply; goodbye after the last scripted turn
-            replies = text.count('"speaker": "partner"')
-            bye = " Okay, bye for now." if replies >= turns else ""
-            return f"Thinking: fine\nOrigin: ok\nChange: none\nResponse: I hear you.{bye}"
-        return "That sounds really hard. Tell me more?"  # the policy
-
-    return answer
-
-
-async def run(server, n: int, concurrent: bool, turns: int) -> float:
-    profiles = [
-        Profile(id=f"p{i}", persona="Ann, 30, nurse", scene="A hard week.", task="wants to vent", first_talk="Ugh, today.")
-        for i in range(n)
-    ]
-    config = ClientConfig(base_url=server.base_url, model="stub", api_key_env=None, max_concurrency=2 * n, timeout=30)
-    async with OpenAIChatClient(config) as sim_client, OpenAIChatClient(config) as policy_client:
-        simulator = LLMSentientAgent(sim_client)
-        policy = OpenAIPolicy(policy_client)
-        rollout = RolloutConfig(preset=get_preset("sage"), max_concurrent=n if concurrent else 1)
-        start = time.perf_counter()
-        episodes = await run_dialogues([DialogueJob(p) for p in profiles], policy, simulator, rollout)
-        elapsed = time.perf_counter() - start
-    bad = [e for e in episodes if e.error or e.policy_turns != turns]
-    if bad:
-        raise SystemExit(f"unexpected dialogues: {bad[0].error or bad[0].policy_turns}")
-    return elapsed
+            answer = "Content: support\nTargetCompletion: partly\nActivity: calmer\nAnalyse: ok\nChange: +2"
+        elif "Response:" in text:  # the person's reply; goodbye after the last scripted turn
+            bye = " Okay, bye for now." if text.count('"speaker": "partner"') >= self.turns else ""
+            answer = f"Thinking: fine\nOrigin: ok\nChange: none\nResponse: I hear you.{bye}"
+        else:  # the policy
+            answer = "That sounds really hard. Tell me more?"
+        return StubResponse(text=answer, delay=delay)
 
 
-def _serve(turns: int, latency: float, ready, stop) -> None:
-    """An asyncio OpenAI-compatible endpoint (aiohttp.web): the fixed latency is the only cost it adds.
-
-    rlver.testing.StubChatServer (a thread per connection) is what the tests use; here a real
-    serving stack is closer to what vLLM and friends look like from the client.
-    """
-    from aiohttp import web
-
-    answer = responder(turns)
-
-    async def completions(request: web.Request) -> web.Response:
-        body = await request.json()
-        await asyncio.sleep(latency)
-        text = answer(body)
-        return web.json_response({"choices": [{"index": 0, "message": {"role": "assistant", "content": text}}]})
-
-    async def main() -> None:
-        app = web.Application()
-        app.router.add_post("/v1/chat/completions", completions)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0, backlog=1024)
-        await site.start()
-        port = runner.addresses[0][1]
-        ready.put(f"http://127.0.0.1:{port}/v1")
-        while not stop.is_set():
-            await asyncio.sleep(0.05)
-        await runner.cleanup()
-
-    asyncio.run(main())
+def _serve(turns: int, latency: Latency, ready, stop, report) -> None:
+    endpoint = ScriptedEndpoint(turns, latency)
+    with StubChatServer(endpoint) as server:
+        ready.put(server.base_url)
+        stop.wait()
+    report.put({key: list(value) for key, value in endpoint.delays.items()})
 
 
 class RemoteStub:
-    """The scripted endpoint in its own process, so its CPU time does not compete with the client's loop."""
+    """StubChatServer in its own process; on exit, ``delays`` holds every dialogue's chain of delays."""
 
-    def __init__(self, turns: int, latency: float) -> None:
+    def __init__(self, turns: int, latency: Latency) -> None:
         ctx = multiprocessing.get_context("spawn")
-        self._ready, self._stop = ctx.Queue(), ctx.Event()
-        self._process = ctx.Process(target=_serve, args=(turns, latency, self._ready, self._stop), daemon=True)
+        self._ready, self._stop, self._report = ctx.Queue(), ctx.Event(), ctx.Queue()
+        self._process = ctx.Process(
+            target=_serve, args=(turns, latency, self._ready, self._stop, self._report), daemon=True
+        )
+        self.delays: dict[tuple[int, int], list[float]] = {}
 
-    def __enter__(self) -> "RemoteStub":
+    def __enter__(self) -> RemoteStub:
         self._process.start()
         self.base_url = self._ready.get(timeout=60)
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
+        self.delays = self._report.get(timeout=60)
         self._process.join(timeout=10)
+
+
+async def run_once(base_url: str, run: int, n: int, turns: int, lockstep: bool) -> float:
+    """Wall seconds for ``n`` dialogues through one loop (clients connected before the clock starts)."""
+    profiles = [
+        Profile(id=f"p{i}", persona="Ann, 30, nurse", scene="A hard week.", task="wants to vent",
+                first_talk=f"Ugh, today. [run{run}-d{i}]")
+        for i in range(n)
+    ]
+    config = ClientConfig(base_url=base_url, model="stub", api_key_env=None, max_concurrency=2 * n, timeout=60)
+    async with OpenAIChatClient(config) as sim_client, OpenAIChatClient(config) as policy_client:
+        simulator = LLMSentientAgent(sim_client)
+        policy = OpenAIPolicy(policy_client)
+        rollout = RolloutConfig(preset=get_preset("sage"), max_concurrent=n)
+        loop = run_lockstep if lockstep else run_dialogues
+        start = time.perf_counter()
+        episodes = await loop([DialogueJob(p) for p in profiles], policy, simulator, rollout)
+        elapsed = time.perf_counter() - start
+    bad = [e for e in episodes if e.error or e.policy_turns != turns]
+    if bad:
+        raise SystemExit(f"unexpected dialogue {bad[0].id}: {bad[0].error or bad[0].policy_turns}")
+    return elapsed
+
+
+def scenario(latency: Latency, args: argparse.Namespace) -> dict:
+    """Both loops, ``repeats`` times each (alternating), against one server."""
+    walls: dict[str, list[float]] = {"lockstep": [], "continuous": []}
+    with RemoteStub(args.turns, latency) as server:
+        run = 0
+        for _ in range(args.repeats):
+            for mode in walls:
+                walls[mode].append(asyncio.run(run_once(server.base_url, run, args.dialogues, args.turns,
+                                                        lockstep=mode == "lockstep")))
+                run += 1
+    chains: dict[int, list[float]] = defaultdict(list)  # run -> every dialogue's chain length in seconds
+    for (run, _), delays in server.delays.items():
+        chains[run].append(sum(delays))
+    ideals = {round(max(c), 9) for c in chains.values()}
+    if len(ideals) != 1:
+        raise SystemExit(f"runs saw different delays: {ideals}")
+    calls = {len(d) for d in server.delays.values()}
+    ideal = ideals.pop()
+    result = {
+        "latency": {"kind": latency.kind, "median_s": latency.median_s, "sigma": latency.sigma, "seed": latency.seed},
+        "calls_per_dialogue": sorted(calls),
+        "ideal_s": ideal,
+        "mean_chain_s": sum(chains[0]) / len(chains[0]),
+    }
+    for mode, values in walls.items():
+        result[mode] = {"wall_s": values, "median_wall_s": median(values), "x_ideal": median(values) / ideal}
+    result["continuous_speedup_vs_lockstep"] = result["lockstep"]["median_wall_s"] / result["continuous"]["median_wall_s"]
+    return result
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--dialogues", type=int, default=64)
-    parser.add_argument("--latency", type=float, default=0.2)
     parser.add_argument("--turns", type=int, default=3)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--latency", type=float, default=0.2, help="fixed scenario: seconds per call")
+    parser.add_argument("--median", type=float, default=0.3, help="lognormal scenario: median seconds per call")
+    parser.add_argument("--sigma", type=float, default=1.0, help="lognormal scenario: sigma of log(latency)")
+    parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
-    calls_on_path = 3 * args.turns
-    ideal = calls_on_path * args.latency
 
-    with RemoteStub(args.turns, args.latency) as server:
-        concurrent = [asyncio.run(run(server, args.dialogues, True, args.turns)) for _ in range(args.repeats)]
-        sequential = asyncio.run(run(server, args.dialogues, False, args.turns))
-    conc = median(concurrent)
-    rows = [
-        ["one by one", sequential, 1.0, sequential / ideal],
-        ["concurrent (median)", conc, sequential / conc, conc / ideal],
-        ["ideal", ideal, sequential / ideal, 1.0],
-    ]
+    scenarios = {
+        "fixed": Latency("fixed", args.latency, seed=args.seed),
+        "lognormal": Latency("lognormal", args.median, args.sigma, seed=args.seed),
+    }
+    results = {name: scenario(latency, args) for name, latency in scenarios.items()}
+    rows = []
+    for name, r in results.items():
+        for mode in ("lockstep", "continuous"):
+            rows.append([name, mode, r[mode]["median_wall_s"], r["ideal_s"], r[mode]["x_ideal"]])
     print_table(
-        f"{args.dialogues} dialogues x {args.turns} turns, {args.latency * 1000:.0f} ms per call",
-        ["mode", "wall s", "speed-up vs one by one", "x ideal"],
+        f"{args.dialogues} dialogues x {args.turns} turns ({3 * args.turns} sequential calls each), "
+        f"median of {args.repeats}",
+        ["latency", "loop", "wall s", "ideal s", "x ideal"],
         rows,
     )
+    goals = {
+        "lognormal_continuous_x_ideal_max": 1.2,
+        "fixed_continuous_not_slower_than_lockstep": True,
+    }
+    met = {
+        "lognormal_continuous_x_ideal_max": results["lognormal"]["continuous"]["x_ideal"] <= 1.2,
+        "fixed_continuous_not_slower_than_lockstep": (
+            results["fixed"]["continuous"]["median_wall_s"] <= results["fixed"]["lockstep"]["median_wall_s"]
+        ),
+    }
+    print(f"goals met: {met}")
     path = write_result(
         "rollout_concurrency",
-        {
-            "dialogues": args.dialogues,
-            "turns": args.turns,
-            "latency_s": args.latency,
-            "ideal_s": ideal,
-            "sequential_s": sequential,
-            "concurrent_s": concurrent,
-            "concurrent_median_s": conc,
-            "speedup": sequential / conc,
-            "ideal_ratio": conc / ideal,
-            "targets": {"speedup_min": 30, "ideal_ratio_max": 1.3},
-        },
+        {"dialogues": args.dialogues, "turns": args.turns, "repeats": args.repeats, "scenarios": results,
+         "goals": goals, "goals_met": met},
     )
     print(f"wrote {path}")
 

@@ -1,7 +1,10 @@
 """A policy served by any OpenAI-compatible endpoint: benchmark API models against the simulated user.
 
-Text only (``token_exact = False``), so it can be evaluated but not trained. All requests of one
-``generate`` call run concurrently; the client's semaphore bounds what actually reaches the server.
+Text only (``token_exact = False``), so it can be evaluated but not trained. Nothing is batched
+here: every request is sent at once (all requests of one ``generate`` call concurrently), and the
+rollout loop calls ``generate`` once per dialogue, so each dialogue's request leaves the moment its
+simulator step returns and an endpoint failure ends only that dialogue. The client's semaphore
+(``ClientConfig.max_concurrency``) bounds what actually reaches the server.
 
 Sampling is reproducible: unless disabled, each request's ``seed`` is derived from the base seed,
 the dialogue key and the turn number, so two rollouts of the same profile (different keys) sample
