@@ -311,3 +311,25 @@ def test_seeded_hf_rollouts_are_identical_whatever_the_concurrency():
         assert [e.policy_turns for e in episodes] == [4, 5, 4, 5]
         runs.append([(e.trace.ids, e.trace.logprobs, [t.raw for t in e.turns]) for e in episodes])
     assert runs[0] == runs[1] == runs[2]
+
+
+async def test_cancelling_a_rollout_leaves_no_task_behind():
+    """A cancelled rollout cancels and awaits every dialogue, and HFPolicy's batching queue with them."""
+    from rlver.models.tiny import tiny_test_setup
+    from rlver.policy.hf import GenerationSettings, HFPolicy
+
+    model, tokenizer = tiny_test_setup(seed=4)
+    policy = HFPolicy(model, tokenizer, GenerationSettings(max_new_tokens=4, batch_size=2))
+    agent = GatedAgent("p0")  # p0's first step never returns; the others keep the model busy
+    profiles = [make_profile(f"p{i}") for i in range(4)]
+    before = asyncio.all_tasks()
+    run = asyncio.create_task(run_dialogues([DialogueJob(p) for p in profiles], policy, agent,
+                                            RolloutConfig(preset=get_preset("sage"))))
+    for _ in range(1000):  # until some dialogue has stepped (bounded: fails rather than hangs)
+        await asyncio.sleep(0.01)
+        if any(kind == "step" for kind, _ in agent.events):
+            break
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    assert asyncio.all_tasks() == before
