@@ -290,7 +290,10 @@ async def test_on_episode_calls_never_overlap_and_errors_propagate():
 
 
 def test_seeded_hf_rollouts_are_identical_whatever_the_concurrency():
-    """Exact mode: the same transcripts and log-probs at concurrency 1, 2 and 4."""
+    """Exact mode: the same transcripts and log-probs one at a time and all at once.
+
+    (Batched mode seeds the same way; only last-bit float effects of padding could differ. The
+    benchmark measures them: benchmarks/generation_batching.py, part repro.)"""
     from rlver.models.tiny import tiny_test_setup
     from rlver.policy.hf import GenerationSettings, HFPolicy
 
@@ -304,13 +307,13 @@ def test_seeded_hf_rollouts_are_identical_whatever_the_concurrency():
             return Appraisal("c", "t", "a", "an", change=-10 if int(state.profile.id[1:]) % 2 == 0 else 0)
 
     runs = []
-    for concurrency in (1, 2, 4):
+    for concurrency in (1, 4):
         policy = HFPolicy(model, tokenizer, GenerationSettings(max_new_tokens=6, seed=11, exact=True))
         episodes = asyncio.run(run_dialogues([DialogueJob(p) for p in profiles], policy, SplitAgent(),
                                              RolloutConfig(preset=preset, max_concurrent=concurrency)))
         assert [e.policy_turns for e in episodes] == [4, 5, 4, 5]
         runs.append([(e.trace.ids, e.trace.logprobs, [t.raw for t in e.turns]) for e in episodes])
-    assert runs[0] == runs[1] == runs[2]
+    assert runs[0] == runs[1]
 
 
 async def test_cancelling_a_rollout_leaves_no_task_behind():
