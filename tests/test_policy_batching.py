@@ -103,3 +103,19 @@ def test_settings_are_checked():
         RequestBatcher(Model(), max_batch=0)
     with pytest.raises(ConfigError):
         RequestBatcher(Model(), max_batch=1, max_wait=-1)
+
+
+def test_a_new_event_loop_is_served_while_an_earlier_one_holds_a_busy_worker():
+    """E.g. a loop that was stopped (or closed) mid-batch: the batcher starts afresh in the new loop."""
+    model = Model(hold=True)
+    batcher = RequestBatcher(model, max_batch=4)
+    stalled = asyncio.new_event_loop()
+    try:
+        task = stalled.create_task(batcher.submit([1]))
+        stalled.run_until_complete(model.started.wait())  # the worker now waits inside the stalled loop
+        model.hold = False
+        assert asyncio.run(batcher.submit([2])) == [20]
+    finally:
+        model.release.set()
+        stalled.run_until_complete(asyncio.gather(task, return_exceptions=True))
+        stalled.close()

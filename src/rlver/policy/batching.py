@@ -71,6 +71,10 @@ class RequestBatcher(Generic[T, R]):
         if not items:
             return []
         loop = asyncio.get_running_loop()
+        if self._worker is not None and self._worker.get_loop() is not loop:
+            # An earlier event loop closed while this batcher was busy: its requests died with it.
+            self._queue = deque(entry for entry in self._queue if entry.future.get_loop() is loop)
+            self._running, self._worker, self._full = [], None, None
         now = loop.time()
         entries = [_Entry(item, loop.create_future(), now) for item in items]
         self._queue.extend(entries)
