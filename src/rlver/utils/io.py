@@ -1,23 +1,98 @@
-"""Crash-safe file writing: a reader never sees a half-written file."""
+"""Crash-safe file writing: a reader never sees a half-written file, and a write that fails for
+lack of space or permission is one :class:`WriteError` line naming the path and the reason."""
 
 from __future__ import annotations
 
+import errno
 import json
 import os
+import re
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
+from rlver.errors import RunFailed
+from rlver.utils.crashpoints import crash_armed, crash_point
+
 __all__ = [
+    "JsonlAppender",
+    "WriteError",
     "atomic_path",
     "atomic_write_bytes",
-    "atomic_write_text",
     "atomic_write_json",
     "atomic_write_jsonl",
+    "atomic_write_text",
+    "os_error_behind",
     "read_jsonl_tolerant",
-    "JsonlAppender",
+    "writing",
 ]
+
+
+_REASONS = {
+    errno.ENOSPC: "no space left on device",
+    errno.EDQUOT: "disk quota exceeded",
+    errno.EROFS: "read-only file system",
+    errno.EACCES: "permission denied",
+    errno.EPERM: "permission denied",
+}
+# Errors that say "the disk refused", whoever raised them; anything else inside a writer's own code
+# (a missing input file, a bug) passes through unchanged.
+_DISK_ERRNOS = frozenset({*_REASONS, errno.EIO, errno.EFBIG})
+
+
+class WriteError(RunFailed, OSError):
+    """A file could not be written (no space, read-only, no permission): one line naming the path
+    and the reason; the CLI exits 1. Also an ``OSError``, so code that tolerates failed writes (a
+    cache) still catches it."""
+
+    def __init__(self, message: str, code: int | None = None, path: str | Path | None = None) -> None:
+        super().__init__(message)
+        self.errno = code
+        self.filename = None if path is None else str(path)
+
+    def __str__(self) -> str:  # OSError would print "[Errno 28] ..." instead of the message
+        return str(self.args[0])
+
+
+def os_error_behind(exc: BaseException) -> OSError | None:
+    """The ``OSError`` that made a writer fail: ``exc`` itself, one in its cause/context chain (torch
+    raises ``RuntimeError`` from a failed ``write``), or the ``os error N`` that Rust-backed writers
+    (safetensors) put in their message. None when the failure had nothing to do with the OS."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, OSError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    match = re.search(r"os error (\d+)", str(exc))
+    if match:
+        code = int(match.group(1))
+        return OSError(code, os.strerror(code))
+    return None
+
+
+def _reason(error: OSError) -> str:
+    if error.errno in _REASONS:
+        return _REASONS[error.errno]
+    return (error.strerror or str(error) or type(error).__name__).lower()
+
+
+@contextmanager
+def writing(path: str | Path, what: str | None = None, hint: str = "") -> Iterator[None]:
+    """Turn a disk failure inside the block into one :class:`WriteError`:
+    ``cannot write WHAT (or PATH): REASON[; HINT]``. Other exceptions pass through unchanged."""
+    try:
+        yield
+    except WriteError:
+        raise
+    except Exception as exc:  # only OS failures are translated; anything else is re-raised as it was
+        error = os_error_behind(exc)
+        if error is None:
+            raise
+        message = f"cannot write {what or path}: {_reason(error)}" + (f"; {hint}" if hint else "")
+        raise WriteError(message, error.errno, path) from exc
 
 
 @contextmanager
@@ -29,16 +104,25 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     The file keeps an existing target's permissions; a new one gets 0644 (mkstemp would leave 0600).
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        os.close(fd)
     tmp = Path(tmp_name)
     try:
-        yield tmp
-        with tmp.open("rb+") as handle:
-            os.fsync(handle.fileno())
-        os.chmod(tmp, _mode_for(path))
-        os.replace(tmp, path)
+        try:
+            yield tmp
+        except OSError as exc:
+            # The caller's own writer ran out of space or permission: name the target. Its other
+            # OSErrors (a missing input, say) are not about this path and pass through.
+            if exc.errno in _DISK_ERRNOS and not isinstance(exc, WriteError):
+                raise WriteError(f"cannot write {path}: {_reason(exc)}", exc.errno, path) from exc
+            raise
+        with writing(path):
+            with tmp.open("rb+") as handle:
+                os.fsync(handle.fileno())
+            os.chmod(tmp, _mode_for(path))
+            os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
@@ -103,16 +187,29 @@ class JsonlAppender:
 
     def __init__(self, path: str | Path) -> None:
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle = self.path.open("a", encoding="utf-8")
+        self._lines = 0  # lines appended by this object: the step of its test-only crash point
+        with writing(self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle = self.path.open("a", encoding="utf-8")
 
     def write(self, row: Any) -> None:
-        self._handle.write(json.dumps(row, ensure_ascii=False) + "\n")
-        self._handle.flush()
-        os.fsync(self._handle.fileno())
+        line = json.dumps(row, ensure_ascii=False) + "\n"
+        self._lines += 1
+        point = f"append.{self.path.stem}"
+        with writing(self.path):
+            if crash_armed(point, self._lines):  # test-only: die with half the line on disk
+                self._handle.write(line[: len(line) // 2])
+                self._handle.flush()
+                os.fsync(self._handle.fileno())
+                crash_point(point, self._lines, self.path)
+            self._handle.write(line)
+            self._handle.flush()
+            os.fsync(self._handle.fileno())
 
     def close(self) -> None:
-        self._handle.close()
+        # A buffer that a full disk refused is flushed again here: that failure gets the same line.
+        with writing(self.path):
+            self._handle.close()
 
     def __enter__(self) -> "JsonlAppender":
         return self
