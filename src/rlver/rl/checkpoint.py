@@ -9,9 +9,11 @@ Layout (``OUT/checkpoints``)::
       trainer_state.json      step and a summary, for humans
     latest                    the name of the newest complete checkpoint
 
-A checkpoint is written into a temporary folder and renamed into place, and ``latest`` is replaced
-atomically afterwards, so a crash leaves either the previous checkpoint or the new one, never half
-of one. ``trainer_state.pt`` is written with ``torch.save`` but read with ``weights_only=True``: a
+A checkpoint is written into a temporary folder, fsynced and renamed into place, and ``latest`` is
+replaced atomically afterwards, so a crash leaves either the previous checkpoint or the new one,
+never half of one; the next save removes what a killed writer left behind. A disk that is full or
+read-only ends the save with one :class:`~rlver.utils.io.WriteError` line naming the checkpoint and
+the reason, and the previous checkpoint stays the latest. ``trainer_state.pt`` is written with ``torch.save`` but read with ``weights_only=True``: a
 checkpoint from elsewhere can never run code when loaded.
 """
 
@@ -33,7 +35,8 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from rlver.errors import ConfigError
-from rlver.utils.io import atomic_write_text
+from rlver.utils.crashpoints import crash_point
+from rlver.utils.io import atomic_write_text, writing
 
 __all__ = [
     "CheckpointManager",
@@ -48,6 +51,9 @@ __all__ = [
 _STEP_DIR = re.compile(r"^step-(\d+)$")
 LATEST = "latest"
 STATE_FILE = "trainer_state.pt"
+# What a killed writer can leave in OUT/checkpoints: its temporary folder, a checkpoint being
+# replaced or pruned, the temporary file of the `latest` pointer.
+_LEFTOVER = re.compile(r"^(\.tmp-step-|\.old-step-|\.latest\.)")
 
 
 def is_peft_model(model: nn.Module) -> bool:
@@ -168,6 +174,19 @@ def load_policy_weights(model: nn.Module, folder: Path) -> None:
 # ----------------------------------------------------------------------------- manager
 
 
+def _fsync_tree(folder: Path) -> None:
+    """fsync every file under ``folder`` and the folders themselves."""
+    for directory, _, files in os.walk(folder):
+        for name in files:
+            with open(os.path.join(directory, name), "rb") as handle:
+                os.fsync(handle.fileno())
+        fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
 @dataclass(frozen=True)
 class CheckpointManager:
     """Writes, finds, loads and prunes the checkpoints of one run."""
@@ -209,33 +228,55 @@ class CheckpointManager:
         state: dict[str, Any],
         summary: dict[str, Any],
     ) -> Path:
-        """Write checkpoint ``step`` atomically, point ``latest`` at it, prune old ones."""
-        self.root.mkdir(parents=True, exist_ok=True)
+        """Write checkpoint ``step`` atomically, point ``latest`` at it, prune old ones.
+
+        Raises :class:`~rlver.utils.io.WriteError` (one line: the checkpoint, the reason, the
+        checkpoint that is still the latest) when the disk is full or read-only.
+        """
         final = self.step_dir(step)
-        tmp = self.root / f".tmp-{final.name}-{os.getpid()}"
-        shutil.rmtree(tmp, ignore_errors=True)
-        tmp.mkdir()
-        try:
-            policy.save_pretrained(tmp / "policy", safe_serialization=True)
-            if tokenizer is not None:
-                tokenizer.save_pretrained(tmp / "policy")
-            if critic is not None:
-                save_trainable(critic, tmp / "critic.safetensors")
-            torch.save({**state, "step": step}, tmp / STATE_FILE)
-            (tmp / "trainer_state.json").write_text(
-                json.dumps({"step": step, **summary}, indent=2) + "\n", encoding="utf-8"
-            )
-            if final.exists():  # a rerun of this step after a resume from an earlier checkpoint
-                stale = self.root / f".old-{final.name}-{os.getpid()}"
-                os.replace(final, stale)
-                shutil.rmtree(stale, ignore_errors=True)
-            os.replace(tmp, final)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        atomic_write_text(self.root / LATEST, final.name + "\n")
+        previous = self.latest()
+        hint = f"{previous.name} is still the latest checkpoint" if previous else "no checkpoint was saved"
+        with writing(final, f"checkpoint {final}", hint):
+            self.root.mkdir(parents=True, exist_ok=True)
+            self._remove_leftovers()
+            tmp = self.root / f".tmp-{final.name}-{os.getpid()}"
+            tmp.mkdir()
+            try:
+                policy.save_pretrained(tmp / "policy", safe_serialization=True)
+                if tokenizer is not None:
+                    tokenizer.save_pretrained(tmp / "policy")
+                crash_point("checkpoint.files", step, tmp / STATE_FILE)
+                if critic is not None:
+                    save_trainable(critic, tmp / "critic.safetensors")
+                # Through a Python file: a failed write then surfaces as an OSError (with its errno)
+                # behind torch's RuntimeError instead of a bare "unexpected pos".
+                with open(tmp / STATE_FILE, "wb") as handle:
+                    torch.save({**state, "step": step}, handle)
+                (tmp / "trainer_state.json").write_text(
+                    json.dumps({"step": step, **summary}, indent=2) + "\n", encoding="utf-8"
+                )
+                _fsync_tree(tmp)  # the rename must not reach the disk before the files it names
+                if final.exists():  # a rerun of this step after a resume from an earlier checkpoint
+                    stale = self.root / f".old-{final.name}-{os.getpid()}"
+                    os.replace(final, stale)
+                    shutil.rmtree(stale, ignore_errors=True)
+                os.replace(tmp, final)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+            crash_point("checkpoint.rename", step, self.root / LATEST)
+            atomic_write_text(self.root / LATEST, final.name + "\n")
         self.prune(keep=final)
         return final
+
+    def _remove_leftovers(self) -> None:
+        """Delete what a killed writer left (only rank 0 of one run writes here, so none is live)."""
+        for entry in self.root.iterdir():
+            if _LEFTOVER.match(entry.name):
+                if entry.is_dir():
+                    shutil.rmtree(entry, ignore_errors=True)
+                else:
+                    entry.unlink(missing_ok=True)
 
     def prune(self, keep: Path | None = None) -> None:
         """Delete all but the newest ``keep_last_k`` checkpoints (never ``keep``)."""
@@ -243,7 +284,14 @@ class CheckpointManager:
         for step in steps[: max(0, len(steps) - self.keep_last_k)]:
             folder = self.step_dir(step)
             if keep is None or folder != keep:
-                shutil.rmtree(folder, ignore_errors=True)
+                # Renamed first: a kill halfway through the deletion leaves a leftover, not a
+                # step folder with some of its files.
+                doomed = self.root / f".old-{folder.name}-{os.getpid()}"
+                try:
+                    os.replace(folder, doomed)
+                except OSError:  # read-only now, or already gone: an extra old checkpoint stays
+                    continue
+                shutil.rmtree(doomed, ignore_errors=True)
 
     def load_state(self, folder: Path) -> dict[str, Any]:
         """``trainer_state.pt`` of a checkpoint, read without unpickling arbitrary objects."""
