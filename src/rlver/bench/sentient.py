@@ -21,6 +21,7 @@ from rlver.rollout.loop import DialogueJob, RolloutConfig, run_dialogues
 from rlver.rollout.types import Episode
 from rlver.simulator.base import UserSimulator
 from rlver.simulator.presets import FAILURE_EMOTION, SUCCESS_EMOTION, Preset
+from rlver.utils.crashpoints import crash_point
 from rlver.utils.io import JsonlAppender, atomic_write_json, atomic_write_jsonl, read_jsonl_tolerant
 
 __all__ = ["BenchConfig", "summarize", "run_benchmark", "load_dialogues", "DIALOGUES_FILE", "SUMMARY_FILE"]
@@ -158,6 +159,7 @@ async def run_benchmark(
             row = _row(episode, by_id[episode.profile_id])
             appender.write(row)
             kept[episode.profile_id] = row
+            crash_point("bench.dialogue", len(kept))  # test-only kill point: len(kept) dialogues on disk
             if on_episode is not None:
                 on_episode(episode)
 

@@ -52,6 +52,7 @@ from rlver.rollout.rewards import get_reward, score_episodes
 from rlver.rollout.types import Episode
 from rlver.simulator.base import UserSimulator
 from rlver.simulator.presets import Preset, get_preset
+from rlver.utils.crashpoints import crash_point
 from rlver.utils.io import JsonlAppender, atomic_write_text
 from rlver.utils.seeding import derive_seed, derive_seed31
 
@@ -237,7 +238,10 @@ class Trainer:
         self.model.eval()
         with torch.no_grad():
             return self._run_async(
-                run_dialogues(self.sample_jobs(step), policy, self.simulator, rollout_config)
+                run_dialogues(
+                    self.sample_jobs(step), policy, self.simulator, rollout_config,
+                    on_episode=lambda _: crash_point("rollout", step),  # test-only kill point
+                )
             )
 
     def _run_async(self, coro):
@@ -312,6 +316,7 @@ class Trainer:
         if batch is not None:
             batch = batch.to(self.algorithm.device)
             prepared = self.algorithm.prepare(batch)
+            crash_point("update", step)  # test-only kill point: between scoring and the optimizer step
             mask = batch.loss_mask
             if prepared.old_logp is not batch.sampled_logprobs:  # unmeasurable when they are the same numbers
                 mismatch = float(
