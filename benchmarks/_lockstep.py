@@ -9,7 +9,7 @@ bookkeeping reuse the real loop's helpers, so the two loops differ only in sched
 from __future__ import annotations
 
 import asyncio
-from typing import Sequence
+from collections.abc import Sequence
 
 from rlver.errors import PolicyError
 from rlver.policy.base import Policy, PolicyRequest

@@ -55,7 +55,7 @@ from rlver.simulator.presets import Preset, get_preset
 from rlver.utils.seeding import derive_seed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _lockstep import run_lockstep  # noqa: E402  (a sibling helper, not a package)
+from _lockstep import run_lockstep  # a sibling helper, not a package
 
 RESULTS = Path(__file__).resolve().parent / "results" / "generation_batching.json"
 OPENINGS = [

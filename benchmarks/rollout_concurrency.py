@@ -37,6 +37,7 @@ import threading
 import time
 from collections import defaultdict
 from dataclasses import dataclass
+from typing import Self
 
 from _common import median, print_table, write_result
 from _lockstep import run_lockstep
@@ -120,7 +121,7 @@ class RemoteStub:
         )
         self.delays: dict[tuple[int, int], list[float]] = {}
 
-    def __enter__(self) -> RemoteStub:
+    def __enter__(self) -> Self:
         self._process.start()
         self.base_url = self._ready.get(timeout=60)
         return self
@@ -159,9 +160,9 @@ def scenario(latency: Latency, args: argparse.Namespace) -> dict:
     with RemoteStub(args.turns, latency) as server:
         run = 0
         for _ in range(args.repeats):
-            for mode in walls:
-                walls[mode].append(asyncio.run(run_once(server.base_url, run, args.dialogues, args.turns,
-                                                        lockstep=mode == "lockstep")))
+            for mode, values in walls.items():
+                values.append(asyncio.run(run_once(server.base_url, run, args.dialogues, args.turns,
+                                                   lockstep=mode == "lockstep")))
                 run += 1
     chains: dict[int, list[float]] = defaultdict(list)  # run -> every dialogue's chain length in seconds
     for (run, _), delays in server.delays.items():

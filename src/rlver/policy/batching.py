@@ -143,7 +143,8 @@ class RequestBatcher(Generic[T, R]):
             results = await self.batch_fn([entry.item for entry in batch])
             if len(results) != len(batch):
                 raise RuntimeError(f"batch function returned {len(results)} results for {len(batch)} items")
-        except Exception as exc:  # the failure belongs to this batch's callers; later batches still run
+        # The failure belongs to this batch's callers (a bug included): later batches still run.
+        except Exception as exc:  # noqa: BLE001
             failure = exc
         self._running = []
         for index, entry in enumerate(batch):

@@ -15,8 +15,8 @@ whatever the latencies.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import Awaitable, Callable, Coroutine, Sequence
 
 from rlver.errors import LLMError, PolicyError, SimulatorError
 from rlver.llm.types import Message
