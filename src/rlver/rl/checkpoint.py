@@ -13,8 +13,9 @@ A checkpoint is written into a temporary folder, fsynced and renamed into place,
 replaced atomically afterwards, so a crash leaves either the previous checkpoint or the new one,
 never half of one; the next save removes what a killed writer left behind. A disk that is full or
 read-only ends the save with one :class:`~rlver.utils.io.WriteError` line naming the checkpoint and
-the reason, and the previous checkpoint stays the latest. ``trainer_state.pt`` is written with ``torch.save`` but read with ``weights_only=True``: a
-checkpoint from elsewhere can never run code when loaded.
+the reason, and the previous checkpoint stays the latest. ``trainer_state.pt`` is written with
+``torch.save`` but read with ``weights_only=True``: a checkpoint from elsewhere can never run code
+when loaded.
 """
 
 from __future__ import annotations
