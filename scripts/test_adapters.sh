@@ -16,6 +16,12 @@ VENVS="${RLVER_ADAPTER_VENVS:-$ROOT/.venv-adapters}"
 PYTHON="${PYTHON:-python3}"
 TORCH_SPEC="${TORCH:-torch==2.13.0}"          # the CPU build lying on CI machines' disks
 VERL_SPEC="verl==0.9.1"
+# A cluster installs `rlver[verl]`, i.e. verl[vllm]==0.9.1 (vLLM 0.24, torch 2.11 with CUDA: several GB).
+# This CPU venv installs verl plus the pieces of its `verl-core` extra that its CPU paths import:
+# TransferQueue (the default V1 trainer and its agent-loop worker import it; it brings pyzmq and
+# msgspec), and cachetools, uvicorn and fastapi (the agent loop imports them). vLLM itself is left
+# out: the tests stand in for the servers.
+VERL_RUNTIME=("TransferQueue==0.1.11" cachetools uvicorn fastapi)
 TRL_SPEC="trl==1.16.0"
 INSTALL_TIMEOUT="${RLVER_ADAPTER_INSTALL_TIMEOUT:-1200}"   # seconds per venv build
 TEST_TIMEOUT="${RLVER_ADAPTER_TEST_TIMEOUT:-600}"          # seconds per test suite
@@ -38,7 +44,7 @@ fingerprint() {
   local engine="$1"
   {
     "$PYTHON" --version
-    echo "$TORCH_SPEC $VERL_SPEC $TRL_SPEC ${RLVER_DEPS[*]} $engine"
+    echo "$TORCH_SPEC $VERL_SPEC ${VERL_RUNTIME[*]} $TRL_SPEC ${RLVER_DEPS[*]} $engine"
     cat "$ROOT/constraints.txt"
     sed -n '/^dependencies/,/^]/p' "$ROOT/pyproject.toml"
   } | sha256sum | cut -d' ' -f1
@@ -59,8 +65,7 @@ build_venv() {  # build_venv ENGINE: create or reuse $VENVS/ENGINE; output goes 
   local pins="$dir/pins.txt"
   case "$engine" in
     verl)
-      # verl does not declare cachetools, uvicorn and fastapi, which its agent loop imports.
-      "${pip[@]}" -c "$ROOT/constraints.txt" "$VERL_SPEC" cachetools uvicorn fastapi
+      "${pip[@]}" -c "$ROOT/constraints.txt" "$VERL_SPEC" "${VERL_RUNTIME[@]}"
       ;;
     trl)
       "${pip[@]}" -c "$ROOT/constraints.txt" "$TRL_SPEC" datasets
@@ -79,7 +84,7 @@ build_venv() {  # build_venv ENGINE: create or reuse $VENVS/ENGINE; output goes 
 declare -A PIDS=()
 for engine in "${ENGINES[@]}"; do
   log "venv $engine: building or reusing (log: $VENVS/$engine.build.log)"
-  timeout --kill-after=30 "$INSTALL_TIMEOUT" bash -c "$(declare -f fingerprint build_venv); $(declare -p ROOT VENVS PYTHON TORCH_SPEC VERL_SPEC TRL_SPEC RLVER_DEPS); set -euo pipefail; build_venv $engine" \
+  timeout --kill-after=30 "$INSTALL_TIMEOUT" bash -c "$(declare -f fingerprint build_venv); $(declare -p ROOT VENVS PYTHON TORCH_SPEC VERL_SPEC VERL_RUNTIME TRL_SPEC RLVER_DEPS); set -euo pipefail; build_venv $engine" \
     > "$VENVS/$engine.build.log" 2>&1 &
   PIDS[$engine]=$!
 done

@@ -9,7 +9,8 @@ Files written to ``OUT``:
   ``rlver_profile`` (the whole profile as JSON, which the agent loop reads).
 * ``agent_loop.yaml``: registers the loop with its settings (simulator spec, preset, turn limit).
 * ``ppo.yaml`` / ``grpo.yaml``: hydra configs on top of verl's ``ppo_trainer`` with the paper's
-  hyper-parameters (PPO: ``adv_estimator=gae`` + critic; GRPO: groups of 4), for
+  hyper-parameters (PPO: ``adv_estimator=gae`` + critic; GRPO: groups of 4) on verl's default V1
+  trainer (``trainer.use_v1: true``, synchronous mode), for
   ``python -m verl.trainer.main_ppo --config-path OUT --config-name ppo``.
 """
 
@@ -211,6 +212,9 @@ def trainer_config(algo: str, settings: VerlExportSettings, train: str, val: str
             "rollout": rollout,
         },
         "trainer": {
+            # verl 0.9.1's default, spelled out: the V1 trainer (TransferQueue, AgentLoopWorkerTQ), synchronous.
+            "use_v1": True,
+            "v1": {"trainer_mode": "sync"},
             "project_name": "rlver",
             "experiment_name": f"rlver-{algo}-{settings.preset}",
             "logger": ["console"],
