@@ -46,7 +46,7 @@ class GenerateSpy:
 
     def __call__(self, **kwargs):
         width = kwargs["input_ids"].shape[1]
-        past = kwargs.get("past_key_values")
+        past = kwargs.get("cache", kwargs.get("past_key_values"))  # the name depends on the transformers version
         fed = width - (past.get_seq_length() if past is not None else 0)  # columns the prefill computes
         if self.script is not None:
             eos = self.script[-1]
