@@ -383,7 +383,7 @@ class OpenAIChatClient:
         line = self._failure_line(attempts, detail)
         if dead and self._dead is None:
             self._dead = line
-            logger.error("%s; failing every further request to this endpoint", line)
+            logger.info("%s; failing every further request to this endpoint", line)
         return LLMError(self._dead if dead and self._dead is not None else line)
 
     @property

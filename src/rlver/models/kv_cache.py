@@ -17,8 +17,19 @@ from dataclasses import dataclass
 import torch
 from transformers import DynamicCache
 from transformers.cache_utils import DynamicLayer
+from transformers.generation.utils import GenerateDecoderOnlyOutput
 
-__all__ = ["CachedPrefix", "PrefixCache", "batch_past", "row_prefix", "supports_prefix_cache", "weights_version"]
+__all__ = [
+    "CACHE_FIELD",
+    "CachedPrefix",
+    "PrefixCache",
+    "batch_past",
+    "generate_cache_kwargs",
+    "generated_cache",
+    "row_prefix",
+    "supports_prefix_cache",
+    "weights_version",
+]
 
 
 @dataclass(frozen=True)
@@ -79,6 +90,21 @@ class PrefixCache:
     def evict(self, capacity: int) -> None:
         while len(self._entries) > capacity:
             self._entries.popitem(last=False)
+
+
+# transformers renamed ``past_key_values`` to ``cache`` (generate's keyword and its output's field) in
+# 5.x and warns on the old name; older 5.x releases, such as the one verl pins, know only the old one.
+CACHE_FIELD = "cache" if "cache" in GenerateDecoderOnlyOutput.__dataclass_fields__ else "past_key_values"
+
+
+def generate_cache_kwargs(cache: DynamicCache | None) -> dict[str, DynamicCache]:
+    """``generate(**generate_cache_kwargs(cache))``: the prefix cache under this transformers' name."""
+    return {} if cache is None else {CACHE_FIELD: cache}
+
+
+def generated_cache(output: object) -> object:
+    """The KV cache a ``generate(..., return_dict_in_generate=True)`` call returned."""
+    return getattr(output, CACHE_FIELD, None)
 
 
 def supports_prefix_cache(cache: object) -> bool:

@@ -27,7 +27,16 @@ from transformers import (
 )
 
 from rlver.errors import ConfigError, PolicyError
-from rlver.models.kv_cache import CachedPrefix, PrefixCache, batch_past, row_prefix, supports_prefix_cache
+from rlver.models.eos import end_of_turn_ids as config_end_of_turn_ids
+from rlver.models.kv_cache import (
+    CachedPrefix,
+    PrefixCache,
+    batch_past,
+    generate_cache_kwargs,
+    generated_cache,
+    row_prefix,
+    supports_prefix_cache,
+)
 from rlver.models.sampling import TokenSampler, row_generators, row_seed
 from rlver.policy.base import PolicyRequest
 from rlver.policy.batching import RequestBatcher
@@ -118,7 +127,8 @@ class HFPolicy:
         name: str = "hf",
         end_of_turn_ids: Sequence[int] | None = None,
     ) -> None:
-        self.trace_builder = TraceBuilder(tokenizer, [*(end_of_turn_ids or ()), *_config_eos_ids(model)])
+        eos_ids = config_end_of_turn_ids(tokenizer, getattr(model, "generation_config", None))
+        self.trace_builder = TraceBuilder(tokenizer, [*(end_of_turn_ids or ()), *eos_ids])
         """The shared trace rules (prompt, cut, trace extension, reply text)."""
         self.name = name
         self.model = model
@@ -314,7 +324,7 @@ class HFPolicy:
             input_ids[row, width - len(new) :] = torch.tensor(new, dtype=torch.long)
             attention_mask[row, past_width - c : past_width] = 1
             attention_mask[row, width - len(new) :] = 1
-        extra = {"past_key_values": batch_past(pasts, past_width)} if past_width else {}
+        extra = generate_cache_kwargs(batch_past(pasts, past_width) if past_width else None)
         settings = self.settings
         sampler = TokenSampler(settings.temperature, settings.top_p, generators)
         config = GenerationConfig(
@@ -341,7 +351,8 @@ class HFPolicy:
         new_ids = out.sequences[:, width:]  # (B, N)
         logprobs = sampler.finish(new_ids[:, -1])  # (B, N)
         new_ids, logprobs = new_ids.tolist(), logprobs.tolist()
-        keep_cache = keep_prefix and supports_prefix_cache(out.past_key_values)
+        cache = generated_cache(out)
+        keep_cache = keep_prefix and supports_prefix_cache(cache)
         results = []
         for row, budget in enumerate(budgets):
             reply = self.trace_builder.cut(new_ids[row], logprobs[row], budget)
@@ -351,7 +362,7 @@ class HFPolicy:
                     torch.arange(past_width - cached[row], past_width),
                     torch.arange(width - len(news[row]), width + len(reply.ids) - 1),
                 ])
-                reply.prefix = row_prefix(out.past_key_values, row, positions)
+                reply.prefix = row_prefix(cache, row, positions)
             results.append(reply)
         return results
 
@@ -368,12 +379,3 @@ class _Row:
     """This dialogue's cached keys and values, if any."""
     seed: int | None
     """Seed of this reply's noise stream (``None``: torch's global RNG)."""
-
-
-def _config_eos_ids(model: PreTrainedModel) -> list[int]:
-    """End-of-turn ids a checkpoint declares in its generation config (int or list)."""
-    generation_config = getattr(model, "generation_config", None)
-    value = getattr(generation_config, "eos_token_id", None)
-    if value is None:
-        return []
-    return [int(v) for v in (value if isinstance(value, (list, tuple)) else [value])]
