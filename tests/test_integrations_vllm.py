@@ -147,3 +147,40 @@ def test_end_of_turn_ids_come_from_the_tokenizer_and_the_generation_config():
     assert end_of_turn_ids(tokenizer, {"eos_token_id": eos + 1}) == (eos, eos + 1)  # vLLM's field dicts
     with pytest.raises(ConfigError, match="no eos"):
         end_of_turn_ids(SimpleNamespace(eos_token_id=None))
+
+
+def test_vllm_generator_seeds_each_reply_by_dialogue_and_turn_not_by_arrival_order(fake_vllm):
+    """The same (dialogue, turn) gets the same vLLM seed whatever came before it or beside it in a batch."""
+    from rlver.integrations.token_policy import TokenSampling
+    from rlver.integrations.vllm_policy import VLLMTokenGenerator
+    from rlver.models.sampling import row_seed
+    from rlver.utils.seeding import SEED_SPACE_31
+
+    def seeds(requests: list[tuple[str, int]], *, batched: bool, seed: int | None = 7) -> dict[tuple[str, int], int]:
+        llm = ScriptedLLM(reply=[5])
+        generator = VLLMTokenGenerator(llm, seed=seed)
+        samplings = [TokenSampling(4, (5,), key, turn) for key, turn in requests]
+
+        async def run() -> None:
+            if batched:  # concurrent dialogues: one LLM.generate call for all of them
+                await asyncio.gather(*(generator([1, 2, 3], s) for s in samplings))
+            else:  # one at a time, in the given order
+                for s in samplings:
+                    await generator([1, 2, 3], s)
+
+        asyncio.run(run())
+        assert len(llm.params) == len(requests)
+        by_request = {(s.key, s.turn): p.seed for s, p in zip(samplings, llm.params)}
+        if batched:  # the batch is sent in queue order, which is the order of the gather
+            assert [p.seed for p in llm.params] == [by_request[r] for r in requests]
+        return by_request
+
+    requests = [("d0", 1), ("d1", 1), ("d0", 2), ("d2", 1), ("d1", 2)]
+    reference = seeds(requests, batched=False)
+    assert seeds(list(reversed(requests)), batched=False) == reference
+    assert seeds(requests[2:] + requests[:2], batched=True) == reference
+    assert seeds([("d1", 2)], batched=False) == {("d1", 2): reference[("d1", 2)]}  # alone, too
+    assert len(set(reference.values())) == len(requests)  # every dialogue and turn its own noise
+    assert reference[("d0", 1)] == row_seed(7, "d0", 1) % SEED_SPACE_31  # HFPolicy's seed, folded to 31 bits
+    assert all(0 <= s < SEED_SPACE_31 for s in reference.values())
+    assert set(seeds(requests, batched=False, seed=None).values()) == {None}  # unseeded stays unseeded

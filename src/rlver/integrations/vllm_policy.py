@@ -36,10 +36,11 @@ from rlver.integrations.dialogue import bind_device
 from rlver.integrations.generators import BatchingGenerator
 from rlver.integrations.token_policy import TokenCompletion, TokenPolicy, TokenPolicySettings, TokenSampling
 from rlver.models.eos import end_of_turn_ids
+from rlver.models.sampling import row_seed
 from rlver.rl.trainer import Trainer
 from rlver.rollout.loop import RolloutConfig, run_dialogues
 from rlver.rollout.types import Episode
-from rlver.utils.seeding import derive_seed31
+from rlver.utils.seeding import SEED_SPACE_31, derive_seed31
 
 __all__ = [
     "VLLMTokenGenerator",
@@ -75,7 +76,6 @@ class VLLMTokenGenerator(BatchingGenerator):
         self.top_p = top_p
         self.seed = seed
         self.device = device
-        self._requests = 0
 
     def _generate(self, inputs: list[dict[str, Any]], params: list[Any]) -> list[Any]:
         bind_device(self.device)
@@ -84,9 +84,14 @@ class VLLMTokenGenerator(BatchingGenerator):
     async def _sample(self, prompts: list[list[int]], samplings: list[TokenSampling]) -> list[TokenCompletion]:
         vllm = require_vllm()
         params = []
-        for sampling in samplings:
-            seed = None if self.seed is None else self.seed + self._requests
-            self._requests += 1
+        for prompt, sampling in zip(prompts, samplings):
+            # Seeded by dialogue and turn, as HFPolicy seeds a reply: a request's noise must not depend on
+            # how many requests happened to arrive before it (the batching order of concurrent dialogues).
+            # A request without a turn (a bare seam caller) uses its prompt length, which grows every turn.
+            # Folded to 31 bits: some vLLM builds reject larger seeds.
+            seed = None if self.seed is None else row_seed(
+                self.seed, sampling.key, sampling.turn if sampling.turn is not None else len(prompt)
+            ) % SEED_SPACE_31
             params.append(vllm.SamplingParams(
                 max_tokens=sampling.max_new_tokens, temperature=self.temperature, top_p=self.top_p, seed=seed,
                 logprobs=0, stop_token_ids=list(sampling.stop_token_ids), skip_special_tokens=False,
