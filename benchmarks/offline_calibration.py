@@ -5,7 +5,11 @@ offline package's 24 sample profiles if the built-in set is missing) under every
 policy that uses one strategy every turn (what a policy that ignores the person's cues can reach),
 prints tables and writes ``benchmarks/results/offline_calibration.json``.
 
-    .venv/bin/python benchmarks/offline_calibration.py [--seeds 2] [--profiles builtin|sample]
+    .venv/bin/python benchmarks/offline_calibration.py [--seeds 2] [--profiles builtin|sample] [--weights fitted]
+
+``--weights fitted`` runs the English profiles with the parameters fitted to DeepSeek-V3's SAGE
+appraisals (``data/sage_fit.json``) instead of the hand-set ones, and writes
+``benchmarks/results/offline_calibration_fitted.json``.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ from rlver.simulator.offline.samples import sample_profiles
 from rlver.simulator.presets import PRESETS
 
 RESULTS = Path(__file__).parent / "results" / "offline_calibration.json"
+RESULTS_FITTED = Path(__file__).parent / "results" / "offline_calibration_fitted.json"
+AGENT_WEIGHTS = None  # set by --weights: None = the hand-set English constants
 
 
 def load_profiles(source: str) -> tuple[str, list[Profile]]:
@@ -113,7 +119,7 @@ class CueReader:
 
 
 async def cue_reader(profiles: list[Profile]) -> list[dict]:
-    agent = OfflineSentientAgent()
+    agent = OfflineSentientAgent(weights=AGENT_WEIGHTS)
     rows = []
     for preset in PRESETS.values():
         episodes = await run_dialogues(
@@ -126,7 +132,7 @@ async def cue_reader(profiles: list[Profile]) -> list[dict]:
 
 
 async def constant_strategies(profiles: list[Profile]) -> list[dict]:
-    agent = OfflineSentientAgent()
+    agent = OfflineSentientAgent(weights=AGENT_WEIGHTS)
     rows = []
     for preset in ("sage", "rlver"):
         for strategy in SUPPORT_STRATEGIES:
@@ -140,7 +146,7 @@ async def constant_strategies(profiles: list[Profile]) -> list[dict]:
 
 
 async def calibrate(profiles: list[Profile], seeds: int) -> list[dict]:
-    agent = OfflineSentientAgent()
+    agent = OfflineSentientAgent(weights=AGENT_WEIGHTS)
     rows = []
     for preset in PRESETS.values():
         for mode in ("random", "oracle"):
@@ -189,7 +195,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=2, help="simulator seeds per profile")
     parser.add_argument("--profiles", choices=("builtin", "sample"), default="builtin")
+    parser.add_argument("--weights", choices=("handset", "fitted"), default="handset")
     args = parser.parse_args()
+    global AGENT_WEIGHTS
+    if args.weights == "fitted":
+        from rlver.simulator.offline import fitted_weights
+
+        AGENT_WEIGHTS = fitted_weights()
     source, profiles = load_profiles(args.profiles)
     print(f"profiles: {source} ({len(profiles)}), seeds: {args.seeds}")
     print("| preset     | policy           |    n |  score | succ | fail | turns |")
@@ -204,12 +216,14 @@ def main() -> None:
         "profiles": source,
         "n_profiles": len(profiles),
         "seeds": args.seeds,
+        "weights": args.weights,
         "rows": rows,
         "constant": constant,
         "cue_reader": cues,
     }
-    write_json(RESULTS, payload)
-    print(f"wrote {RESULTS}")
+    path = RESULTS_FITTED if args.weights == "fitted" else RESULTS
+    write_json(path, payload)
+    print(f"wrote {path}")
 
 
 if __name__ == "__main__":

@@ -6,7 +6,6 @@ import random
 
 import pytest
 
-from rlver.errors import SimulatorError
 from rlver.llm.types import Message
 from rlver.policy.reference import LEADS, ReferencePolicy, compose_reply
 from rlver.profiles.schema import HiddenNeed, Profile
@@ -227,12 +226,6 @@ async def test_failure_ends_with_a_goodbye_under_rlver(agent):
         if not state.done:
             await agent.step(state, text)
     assert state.done and state.end_reason in ("failure", "goodbye") and state.emotion < 10
-
-
-async def test_chinese_profiles_are_refused_clearly(agent):
-    profile = _profile("venting").model_copy(update={"language": "zh", "id": "zh-1"})
-    with pytest.raises(SimulatorError, match="English only"):
-        await agent.reset(profile, get_preset("sage"))
 
 
 async def test_need_is_inferred_when_missing(agent):

@@ -19,7 +19,7 @@ app = typer.Typer(
 )
 
 # Each module registers its commands on ``app`` when imported (one command group per module).
-_COMMAND_MODULES = ("profiles", "dialogue", "bench", "train", "report", "analyze", "demo", "export", "models")
+_COMMAND_MODULES = ("profiles", "dialogue", "bench", "train", "report", "analyze", "demo", "export", "models", "simulator")
 for _name in _COMMAND_MODULES:
     try:
         _module = importlib.import_module(f"rlver.cli.{_name}")

@@ -62,6 +62,27 @@ BEST_STRATEGY: dict[HiddenNeed, Strategy] = {
     need: max(row, key=lambda s: row[s]) for need, row in AFFINITY.items()
 }
 """The one strategy that meets each need (affinity 1)."""
+_ORDER = {s: i for i, s in enumerate(Strategy)}
+
+REACTION_POINTS: dict[str, float] = {
+    "probed too early": 4.0,
+    "felt blamed": 5.0,
+    "told it was my fault": 5.0,
+    "unsolicited advice": 4.0,
+    "vague comfort instead of help": 3.0,
+    "stock phrase irritates me": 2.0,
+}
+"""Hand-set points lost per unit share of each specific dislike."""
+PENALTY_POINTS: dict[str, float] = {
+    "platitude": 3.0,  # per unit share
+    "self_disclosure": 3.0,  # per unit share
+    "garble": 10.0,  # per unit garble
+    "long_per_word": 1.0 / 12.0,  # per word over the limit
+    "long_max": 8.0,
+    "curt": 2.0,
+    "lecture": 0.0,  # per unit of list / heading structure (0: the hand-set simulator ignores layout)
+}
+"""Hand-set points of the general penalties."""
 
 
 @dataclass(frozen=True)
@@ -98,6 +119,29 @@ class AppraisalWeights:
     """Share of the hidden need's words repeated back from which the reply counts as an echo."""
     copy_start: float = 0.5
     """Share of the reply copied from the person's messages from which it counts as parroting."""
+    affinity: Mapping[HiddenNeed, Mapping[Strategy, float]] = field(default_factory=lambda: AFFINITY)
+    """How well each strategy serves each need, in [-1, 1] (the hand-set table by default)."""
+    reactions: Mapping[str, float] = field(default_factory=lambda: dict(REACTION_POINTS))
+    """Points lost per unit share of each specific dislike (see :func:`reaction_terms`)."""
+    penalties: Mapping[str, float] = field(default_factory=lambda: dict(PENALTY_POINTS))
+    """Points of each general penalty (see :func:`penalty_terms`)."""
+    mood: float = 0.0
+    """Points added per 10 points of emotion above ``mood_centre`` (a person in a good mood is kinder)."""
+    mood_centre: float = 40.0
+    """Emotion at which mood adds nothing."""
+    bias: float = 0.0
+    """Points added to every change (how lenient the person is overall)."""
+    responsiveness: float = 0.0
+    """Points per 0.1 of similarity to the person's last message above ``responsiveness_centre``."""
+    responsiveness_centre: float = 0.5
+    """Similarity at which taking up (or ignoring) the last message adds nothing."""
+    step: int = 1
+    """Changes come in multiples of this (DeepSeek-V3 thinks in fives); a nonzero change is at least one step."""
+
+    @property
+    def best_strategy(self) -> dict[HiddenNeed, Strategy]:
+        """The strategy with the highest affinity for each need."""
+        return {need: max(row, key=lambda s: (row[s], -_ORDER[s])) for need, row in self.affinity.items()}
 
 
 DEFAULT_WEIGHTS = AppraisalWeights()
@@ -119,9 +163,15 @@ class ReplyFeatures:
     markers: tuple[str, ...] = ()
     """Fake format markers found (``Change: +10``, ``</think>``, headings...)."""
     echo: float = 0.0
+    """Share of the hidden need's content words said back."""
     copied: float = 0.0
     """Share of the reply's word trigrams copied from the person's own messages."""
-    """Share of the hidden need's content words said back."""
+    structure: float = 0.0
+    """How much the reply is laid out as a document (list items, headings), in [0, 1]."""
+    responsiveness: float = 0.0
+    """Similarity of the reply to the person's last message (does it take up what they said?)."""
+    emotion: float = 40.0
+    """The person's emotion before this reply."""
 
 
 @dataclass(frozen=True)
@@ -154,9 +204,11 @@ def round_half_away(x: float) -> int:
     return int(math.copysign(math.floor(abs(x) + 0.5), x))
 
 
-def need_fit(mix: Mapping[Strategy, float], need: HiddenNeed) -> float:
+def need_fit(
+    mix: Mapping[Strategy, float], need: HiddenNeed, weights: AppraisalWeights | None = None
+) -> float:
     """fit = sum_s share_s * AFFINITY[need][s]; unrecognised parts of the reply count 0."""
-    row = AFFINITY[need]
+    row = (weights or DEFAULT_WEIGHTS).affinity[need]
     return round(sum(share * row[s] for s, share in mix.items()), 4)
 
 
@@ -169,56 +221,70 @@ def character_gain(
     return fit * weights.loss * weights.negative_factor[character]
 
 
-def addresses_need(mix: Mapping[Strategy, float], need: HiddenNeed) -> bool:
+def addresses_need(
+    mix: Mapping[Strategy, float], need: HiddenNeed, weights: AppraisalWeights | None = None
+) -> bool:
     """True if at least half of the reply is the strategy the hidden need calls for."""
-    return mix.get(BEST_STRATEGY[need], 0.0) >= 0.5
+    best = BEST_STRATEGY if weights is None else weights.best_strategy
+    return mix.get(best[need], 0.0) >= 0.5
 
 
 def reaction_terms(
-    mix: Mapping[Strategy, float], need: HiddenNeed, character: CharacterType, turn: int
+    mix: Mapping[Strategy, float],
+    need: HiddenNeed,
+    character: CharacterType,
+    turn: int,
+    weights: AppraisalWeights | None = None,
 ) -> list[Term]:
     """Specific dislikes of this person (character type x need x moment in the dialogue)."""
+    points = (weights or DEFAULT_WEIGHTS).reactions
     share = lambda *strategies: sum(mix.get(s, 0.0) for s in strategies)
-    terms: list[Term] = []
+    found: list[tuple[str, float]] = []
     probing = share(S.OPEN_QUESTION, S.REFLECTION_PROMPT)
     if character is CharacterType.AVOIDANT and turn <= 2 and probing > 0:
-        terms.append(Term("probed too early", -4.0 * probing))
+        found.append(("probed too early", probing))
     blame = share(S.BLAME)
     if blame > 0 and character is CharacterType.NEGATIVE:
-        terms.append(Term("felt blamed", -5.0 * blame))
+        found.append(("felt blamed", blame))
     if blame > 0 and need is HiddenNeed.VALIDATION:
-        terms.append(Term("told it was my fault", -5.0 * blame))
+        found.append(("told it was my fault", blame))
     advice = share(S.ADVICE)
     if advice > 0 and need in (HiddenNeed.VENTING, HiddenNeed.EMPATHY) and turn <= 3:
-        terms.append(Term("unsolicited advice", -4.0 * advice))
+        found.append(("unsolicited advice", advice))
     vague = share(S.PLATITUDE, S.LISTENING)
     if vague > 0 and need is HiddenNeed.ADVICE:
-        terms.append(Term("vague comfort instead of help", -3.0 * vague))
+        found.append(("vague comfort instead of help", vague))
     if character is CharacterType.NEGATIVE and share(S.PLATITUDE) > 0:
-        terms.append(Term("stock phrase irritates me", -2.0 * share(S.PLATITUDE)))
-    return terms
+        found.append(("stock phrase irritates me", share(S.PLATITUDE)))
+    # A reaction fitted to zero points is no reaction at all (it must not name a reason).
+    return [Term(name, -points[name] * amount) for name, amount in found if points[name] > 0]
 
 
 def penalty_terms(
     features: ReplyFeatures, character: CharacterType, weights: AppraisalWeights = DEFAULT_WEIGHTS
 ) -> list[Term]:
     """What anyone dislikes in a reply, whatever their need."""
+    points = weights.penalties
     terms: list[Term] = []
     rep = _repetition_level(features.repetition, weights)
     if features.repetition >= weights.repetition_start:
         terms.append(Term("repeats an earlier reply", -(2.0 + 6.0 * rep)))
-    if features.mix.get(S.PLATITUDE, 0.0) > 0:
-        terms.append(Term("generic platitude", -3.0 * features.mix[S.PLATITUDE]))
-    if features.mix.get(S.SELF_DISCLOSURE, 0.0) > 0:
-        terms.append(Term("talks about themselves", -3.0 * features.mix[S.SELF_DISCLOSURE]))
+    if features.mix.get(S.PLATITUDE, 0.0) > 0 and points["platitude"] > 0:
+        terms.append(Term("generic platitude", -points["platitude"] * features.mix[S.PLATITUDE]))
+    if features.mix.get(S.SELF_DISCLOSURE, 0.0) > 0 and points["self_disclosure"] > 0:
+        terms.append(
+            Term("talks about themselves", -points["self_disclosure"] * features.mix[S.SELF_DISCLOSURE])
+        )
     if features.garble > 0:
-        terms.append(Term("hard to make sense of", -10.0 * features.garble))
+        terms.append(Term("hard to make sense of", -points["garble"] * features.garble))
     if features.words > weights.long_reply_words:
         sharpness = 1.5 if character is CharacterType.AVOIDANT else 1.0
-        excess = (features.words - weights.long_reply_words) / 12.0
-        terms.append(Term("far too long", -min(8.0, excess * sharpness)))
+        excess = (features.words - weights.long_reply_words) * points["long_per_word"]
+        terms.append(Term("far too long", -min(points["long_max"], excess * sharpness)))
     elif features.words < 3:
-        terms.append(Term("curt", -2.0))
+        terms.append(Term("curt", -points["curt"]))
+    if features.structure > 0 and points["lecture"] > 0:
+        terms.append(Term("talks at length in lists", -points["lecture"] * features.structure))
     if features.echo >= weights.echo_start:
         terms.append(Term("parrots my hidden wish back", -(4.0 + 8.0 * (features.echo - weights.echo_start))))
     if features.copied >= weights.copy_start:
@@ -261,24 +327,32 @@ def appraise_change(
     ``reserved`` (preset disclosure ``reserved``): only replies that clearly address the hidden
     need can raise the emotion; anything else earns at most 0 from fit.
     """
-    fit = need_fit(features.mix, need)
+    fit = need_fit(features.mix, need, weights)
     gain = character_gain(fit, character, weights)
-    hits = addresses_need(features.mix, need)
+    hits = addresses_need(features.mix, need, weights)
     if reserved and not hits:
         gain = min(gain, 0.0)
     damp = damping(features, weights) if gain > 0 else 1.0
-    terms = tuple(
-        reaction_terms(features.mix, need, character, features.turn)
-        + penalty_terms(features, character, weights)
+    terms = reaction_terms(features.mix, need, character, features.turn, weights) + penalty_terms(
+        features, character, weights
     )
-    total = gain * damp + sum(t.points for t in terms)  # change = gain * damping + reactions + penalties
+    # Mood and leniency are not reasons a person voices; they are kept apart from the named terms.
+    mood = weights.mood * (features.emotion - weights.mood_centre) / 10.0 + weights.bias
+    if mood:
+        terms.append(Term("mood", round(mood, 4)))
+    heard = weights.responsiveness * (features.responsiveness - weights.responsiveness_centre) * 10.0
+    if heard:
+        name = "takes up what I said" if heard > 0 else "ignores what I just said"
+        terms.append(Term(name, round(heard, 4)))
+    total = gain * damp + sum(
+        t.points for t in terms
+    )  # change = gain * damping + reactions + penalties + mood
+    terms = tuple(terms)
+    change = round_half_away(round(total, 6))
+    if weights.step > 1 and change != 0:
+        change = int(math.copysign(weights.step * max(1, round_half_away(abs(total) / weights.step)), change))
     return ChangeBreakdown(
-        fit=fit,
-        gain=round(gain, 4),
-        damping=damp,
-        terms=terms,
-        change=round_half_away(round(total, 6)),
-        addresses_need=hits,
+        fit=fit, gain=round(gain, 4), damping=damp, terms=terms, change=change, addresses_need=hits
     )
 
 

@@ -57,6 +57,9 @@ def locate_model_dir(package: str = MODEL_PACKAGE) -> Path:
 class Embedder:
     """Embeds texts with an LRU cache. Thread-safe; one instance per process is enough."""
 
+    dim = EMBEDDING_DIM
+    """Width of the vectors."""
+
     def __init__(
         self, model_dir: Path | None = None, *, cache_size: int = 100_000, num_threads: int = 1
     ) -> None:
@@ -125,7 +128,7 @@ class Embedder:
                     self._remember(text, vector)
             rows = [found[t] for t in texts]
         if not rows:
-            return np.zeros((0, EMBEDDING_DIM), dtype=np.float32)
+            return np.zeros((0, self.dim), dtype=np.float32)
         return np.stack(rows)
 
     def clear_cache(self) -> None:

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from rlver.profiles.schema import CharacterType, HiddenNeed, Profile
 from rlver.simulator.base import Appraisal
 from rlver.simulator.offline.appraisal import BEST_STRATEGY, ChangeBreakdown
+from rlver.simulator.offline.language import chinese_strategies, chinese_texts
 from rlver.simulator.offline.replies import pick, topic_of
 from rlver.simulator.offline.strategies import DESCRIPTIONS, Strategy
 
@@ -83,14 +84,23 @@ def render_appraisal(
     seed: int,
     turn: int,
     reserved: bool,
+    best_strategy: Mapping[HiddenNeed, Strategy] | None = None,
 ) -> Appraisal:
-    """The appraisal record of one reply, with a SAGE-style ``raw`` rendering."""
+    """The appraisal record of one reply, with a SAGE-style ``raw`` rendering.
+
+    ``best_strategy``: the strategy that meets each need under the weights in use (default: the
+    hand-set table's). Chinese profiles get Chinese texts (``data/zh_texts.yaml``).
+    """
+    best = (best_strategy or BEST_STRATEGY)[need]
+    if profile.language == "zh":
+        return _render_zh(
+            profile, need, character, mix, breakdown, best, seed=seed, turn=turn, reserved=reserved
+        )
     topic = topic_of(profile)
     if mix:
         content = f"They are {_mix_text(mix)}, about {topic}."
     else:
         content = f"I can't tell what they are trying to say about {topic}."
-    best = BEST_STRATEGY[need]
     if breakdown.fit >= 0.6:
         verdict = f"This is close to what I need: {DESCRIPTIONS[best]} is exactly what helps."
     elif breakdown.fit > 0.1:
@@ -113,6 +123,73 @@ def render_appraisal(
         lines.append(f"but only {breakdown.damping:.0%} of that gets through because of the problems below")
     lines += [f"{t.name} {t.points:+.1f}" for t in breakdown.terms]
     analyse = "How I feel about it: " + "; ".join(lines) + f". Overall change {breakdown.change:+d}."
+    raw = (
+        f"Content: {content}\nTargetCompletion: {target}\nActivity: {activity}\n"
+        f"Analyse: {analyse}\nChange: {breakdown.change:+d}"
+    )
+    return Appraisal(
+        content=content,
+        target_completion=target,
+        activity=activity,
+        analyse=analyse,
+        change=breakdown.change,
+        raw=raw,
+    )
+
+
+def _verdict_key(fit: float) -> str:
+    if fit >= 0.6:
+        return "verdict_close"
+    if fit > 0.1:
+        return "verdict_partly"
+    return "verdict_miss" if fit > -0.1 else "verdict_against"
+
+
+def _render_zh(
+    profile: Profile,
+    need: HiddenNeed,
+    character: CharacterType,
+    mix: Mapping[Strategy, float],
+    breakdown: ChangeBreakdown,
+    best: Strategy,
+    *,
+    seed: int,
+    turn: int,
+    reserved: bool,
+) -> Appraisal:
+    zh, bank = chinese_texts(), chinese_strategies()
+    t = zh.templates
+    topic = topic_of(profile)
+    if mix:
+        items = sorted(mix.items(), key=lambda kv: -kv[1])
+        described = t.mix_separator.join(
+            t.mix_item.format(description=bank.descriptions[s], share=f"{share:.0%}") for s, share in items
+        )
+        content = t.content.format(mix=described, topic=topic)
+    else:
+        content = t.content_unclear.format(topic=topic)
+    verdict = getattr(t, _verdict_key(breakdown.fit)).format(best=bank.descriptions[best])
+    if reserved and not breakdown.addresses_need:
+        verdict += t.reserved_suffix
+    target = t.target.format(wish=zh.need_wish[need], verdict=verdict)
+    direction = "up" if breakdown.change > 1 else ("down" if breakdown.change < -1 else "flat")
+    activity = pick(zh.activity[direction][character], profile.id, seed, turn, "activity")
+    if len(profile.traits) >= 2:
+        activity = t.traits.format(first=profile.traits[0], second=profile.traits[1], activity=activity)
+    lines = [
+        t.fit_line.format(
+            fit=f"{breakdown.fit:+.2f}",
+            character=zh.character_names[character],
+            gain=f"{breakdown.gain:+.1f}",
+        )
+    ]
+    if breakdown.gain > 0 and breakdown.damping < 1:
+        lines.append(t.damping_line.format(share=f"{breakdown.damping:.0%}"))
+    lines += [
+        t.term_line.format(name=zh.terms.get(x.name, x.name), points=f"{x.points:+.1f}")
+        for x in breakdown.terms
+    ]
+    analyse = t.analyse.format(lines="；".join(lines), change=f"{breakdown.change:+d}")
     raw = (
         f"Content: {content}\nTargetCompletion: {target}\nActivity: {activity}\n"
         f"Analyse: {analyse}\nChange: {breakdown.change:+d}"

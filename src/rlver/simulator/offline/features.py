@@ -257,10 +257,15 @@ def repetition(
     ``vector`` (384,) and ``earlier_vectors`` (M, 384) are unit vectors; an identical text
     (ignoring case and spacing) counts as 1.
     """
-    norm = " ".join(words(text))
-    if any(norm == " ".join(words(t)) for t in earlier_texts):
+    norm = _normal_form(text)
+    if any(norm == _normal_form(t) for t in earlier_texts):
         return 1.0
     if earlier_vectors.shape[0] == 0:
         return 0.0
     sims = earlier_vectors.astype(np.float64) @ vector.astype(np.float64)  # (M,) cosine
     return quantise(float(max(0.0, sims.max())))
+
+
+def _normal_form(text: str) -> str:
+    """Words ignoring case and spacing; text without Latin words (Chinese) less its whitespace."""
+    return " ".join(words(text)) or re.sub(r"\s+", "", text)

@@ -15,6 +15,7 @@ from rlver.profiles.schema import CharacterType, HiddenNeed, Profile
 from rlver.simulator.base import UserReply, says_goodbye
 from rlver.simulator.offline.appraisal import ChangeBreakdown
 from rlver.simulator.offline.cues import CUES, OPENINGS
+from rlver.simulator.offline.language import chinese_texts
 from rlver.simulator.presets import emotion_state
 
 __all__ = ["opening_message", "pick", "reaction_key", "reply_message", "topic_of"]
@@ -86,6 +87,16 @@ _REASON_REACTIONS: dict[str, tuple[str, ...]] = {
         "Feeling heard doesn't fix anything though.",
     ),
     "stock phrase irritates me": ("Oh please.", "Spare me the fridge-magnet stuff.", "Seriously?"),
+    "ignores what I just said": (
+        "That's not really what I was talking about.",
+        "Did you read what I said?",
+        "You didn't really answer me.",
+    ),
+    "talks at length in lists": (
+        "I didn't ask for a presentation.",
+        "That reads like a handout, not a conversation.",
+        "Bullet points? Really?",
+    ),
 }
 
 # Reactions by valence of the change and character type.
@@ -185,9 +196,27 @@ def topic_of(profile: Profile) -> str:
     A topic that itself contains "bye" (a goodbye party) would read as taking leave, so it is
     replaced by a neutral phrase in the person's messages.
     """
-    if not profile.topic or says_goodbye(profile.topic, "en"):
-        return "everything that's been going on"
+    if not profile.topic or says_goodbye(profile.topic, profile.language):
+        return (
+            chinese_texts().topic_fallback if profile.language == "zh" else "everything that's been going on"
+        )
     return profile.topic
+
+
+class _Bank:
+    """The person's lines in the profile's language (English constants, or ``data/zh_texts.yaml``)."""
+
+    def __init__(self, language: str) -> None:
+        if language == "zh":
+            zh = chinese_texts()
+            self.cues = {need: dict(levels) for need, levels in zh.cues.items()}
+            self.openings = {c.value: texts for c, texts in zh.openings.items()}
+            self.reasons, self.valence, self.colour = zh.reasons, zh.valence, zh.state_colour
+            self.happy, self.sad = zh.goodbye_happy, zh.goodbye_sad
+        else:
+            self.cues, self.openings = CUES, OPENINGS
+            self.reasons, self.valence, self.colour = _REASON_REACTIONS, _VALENCE_REACTIONS, _STATE_COLOUR
+            self.happy, self.sad = _GOODBYE_HAPPY, _GOODBYE_SAD
 
 
 def _character(profile: Profile) -> CharacterType:
@@ -197,7 +226,7 @@ def _character(profile: Profile) -> CharacterType:
 def _cue(
     profile: Profile, need: HiddenNeed, disclosure: str, seed: int, turn: int, said: Sequence[str] = ()
 ) -> str:
-    levels = CUES[need]
+    levels = _Bank(profile.language).cues[need]
     options = levels.get(disclosure, levels["hidden"])
     return pick(options, profile.id, seed, turn, "cue", avoid=said).format(topic=topic_of(profile))
 
@@ -205,15 +234,18 @@ def _cue(
 def opening_message(profile: Profile, need: HiddenNeed, disclosure: str, seed: int) -> UserReply:
     """The person's first message: an opener about the topic plus a cue of the need."""
     character = _character(profile)
-    opener = pick(OPENINGS[character.value], profile.id, seed, 0, "open").format(topic=topic_of(profile))
-    response = f"{opener} {_cue(profile, need, disclosure, seed, 0)}"
+    openings = _Bank(profile.language).openings[character.value]
+    opener = pick(openings, profile.id, seed, 0, "open").format(topic=topic_of(profile))
+    sep = "" if profile.language == "zh" else " "
+    response = f"{opener}{sep}{_cue(profile, need, disclosure, seed, 0)}"
     thinking = _thinking(profile, need, emotion=None, reaction="starting the conversation")
-    return _reply(response, thinking, draft=opener)
+    return _reply(response, thinking, draft=opener, language=profile.language)
 
 
 def reaction_key(breakdown: ChangeBreakdown) -> str:
     """Which reaction a change calls for: its strongest reason (<= -2 points) or its valence."""
-    worst = min(breakdown.terms, key=lambda t: t.points, default=None)
+    voiced = [t for t in breakdown.terms if t.name != "mood"]  # mood is not a reason anyone says out loud
+    worst = min(voiced, key=lambda t: t.points, default=None)
     if worst is not None and worst.points <= -2 and breakdown.change <= 1:
         return worst.name
     change = breakdown.change
@@ -243,24 +275,43 @@ def reply_message(
     character = _character(profile)
     state = emotion_state(emotion)
     key = reaction_key(breakdown)
+    bank = _Bank(profile.language)
     if state in ("S", "F"):
-        bank = _GOODBYE_HAPPY if state == "S" else _GOODBYE_SAD
-        response = pick(bank[character], profile.id, seed, turn, "bye")
-        return _reply(response, _thinking(profile, need, emotion, "ready to leave"), draft=response)
-    if key in _REASON_REACTIONS:
-        reaction = pick(_REASON_REACTIONS[key], profile.id, seed, turn, "reason", avoid=said)
+        goodbyes = bank.happy if state == "S" else bank.sad
+        response = pick(goodbyes[character], profile.id, seed, turn, "bye")
+        thinking = _thinking(profile, need, emotion, "ready to leave")
+        return _reply(response, thinking, draft=response, language=profile.language)
+    if key in bank.reasons:
+        reaction = pick(bank.reasons[key], profile.id, seed, turn, "reason", avoid=said)
     else:
-        reaction = pick(_VALENCE_REACTIONS[key][character], profile.id, seed, turn, "valence", avoid=said)
-    colour_options = _STATE_COLOUR.get(state, ("",))
+        reaction = pick(bank.valence[key][character], profile.id, seed, turn, "valence", avoid=said)
+    colour_options = bank.colour.get(state, ("",))
     colour = pick(colour_options, profile.id, seed, turn, "colour", avoid=said).format(
         topic=topic_of(profile)
     )
     cue = _cue(profile, need, disclosure, seed, turn, said)
-    response = " ".join(part for part in (reaction, colour, cue) if part)
-    return _reply(response, _thinking(profile, need, emotion, key), draft=f"{reaction} {cue}")
+    sep = "" if profile.language == "zh" else " "  # Chinese sentences run on without spaces
+    response = sep.join(part for part in (reaction, colour, cue) if part)
+    thinking = _thinking(profile, need, emotion, key)
+    return _reply(response, thinking, draft=f"{reaction}{sep}{cue}", language=profile.language)
 
 
 def _thinking(profile: Profile, need: HiddenNeed, emotion: int | None, reaction: str) -> str:
+    if profile.language == "zh":
+        zh = chinese_texts()
+        mood = (
+            zh.templates.mood_start
+            if emotion is None
+            else zh.templates.mood.format(emotion=emotion, state=emotion_state(emotion))
+        )
+        return zh.templates.thinking.format(
+            name=profile.name or "我",
+            character=zh.character_names[_character(profile)],
+            traits="、".join(profile.traits) or "无",
+            mood=mood,
+            reaction=zh.terms.get(reaction, reaction),
+            need=need.value,
+        )
     name = profile.name or "I"
     traits = ", ".join(profile.traits) if profile.traits else "no particular traits"
     mood = "just starting" if emotion is None else f"emotion {emotion} (state {emotion_state(emotion)})"
@@ -270,7 +321,11 @@ def _thinking(profile: Profile, need: HiddenNeed, emotion: int | None, reaction:
     )
 
 
-def _reply(response: str, thinking: str, *, draft: str) -> UserReply:
-    revision = "Shortened it and kept it casual; hinted at what I want without saying it."
+def _reply(response: str, thinking: str, *, draft: str, language: str = "en") -> UserReply:
+    revision = (
+        chinese_texts().templates.revision
+        if language == "zh"
+        else "Shortened it and kept it casual; hinted at what I want without saying it."
+    )
     raw = f"Thinking: {thinking}\nOrigin: {draft}\nChange: {revision}\nResponse: {response}"
     return UserReply(response=response, thinking=thinking, origin=draft, revision=revision, raw=raw)

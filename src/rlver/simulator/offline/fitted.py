@@ -1,0 +1,139 @@
+"""Appraisal constants as data: the parameters fitted to DeepSeek-V3's SAGE appraisals.
+
+``data/sage_fit.json`` is written by ``scripts/fit_offline_simulator.py`` (seeded, from the committed
+extract in ``data/sage/``) and read here, validated with pydantic. Chinese profiles use it by
+default; :func:`weights_to_dict` / :func:`weights_from_dict` turn any :class:`AppraisalWeights`
+into JSON and back, so other parameter sets can be kept as files too.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from importlib import resources
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from rlver.errors import SimulatorError
+from rlver.profiles.schema import CharacterType, HiddenNeed
+from rlver.simulator.offline.appraisal import (
+    DEFAULT_WEIGHTS,
+    PENALTY_POINTS,
+    REACTION_POINTS,
+    AppraisalWeights,
+)
+from rlver.simulator.offline.strategies import Strategy
+
+__all__ = ["FIT_FILE", "FitFile", "WeightsModel", "fitted_weights", "weights_from_dict", "weights_to_dict"]
+
+FIT_FILE = "sage_fit.json"
+"""Name of the fitted-parameter file inside ``rlver/simulator/offline/data``."""
+
+
+class WeightsModel(BaseModel):
+    """:class:`AppraisalWeights` as it is stored (every field, explicit)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    gain: float = Field(gt=0)
+    loss: float = Field(gt=0)
+    positive_factor: dict[CharacterType, float]
+    negative_factor: dict[CharacterType, float]
+    repetition_start: float
+    repetition_full: float
+    long_reply_words: int = Field(gt=0)
+    echo_start: float
+    copy_start: float
+    affinity: dict[HiddenNeed, dict[Strategy, float]]
+    reactions: dict[str, float]
+    penalties: dict[str, float]
+    mood: float = 0.0
+    mood_centre: float = 40.0
+    bias: float = 0.0
+    responsiveness: float = 0.0
+    responsiveness_centre: float = 0.5
+    step: int = Field(default=1, ge=1)
+
+
+class FitFile(BaseModel):
+    """The fitted-parameter file: the weights and how they were obtained."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    source: str
+    """Where the recordings come from."""
+    fit_models: list[str]
+    """Models whose recorded changes the fit used."""
+    held_out: list[str]
+    """Models never read by the fit."""
+    seed: int
+    weights: WeightsModel
+    train_metrics: dict[str, Any] = Field(default_factory=dict)
+    """Agreement on the fit models, turn by turn (held-out numbers live in the benchmark results)."""
+
+
+def weights_to_dict(weights: AppraisalWeights) -> dict[str, Any]:
+    """A JSON-ready dict of every field of ``weights``."""
+    return WeightsModel(
+        gain=weights.gain,
+        loss=weights.loss,
+        positive_factor=dict(weights.positive_factor),
+        negative_factor=dict(weights.negative_factor),
+        repetition_start=weights.repetition_start,
+        repetition_full=weights.repetition_full,
+        long_reply_words=weights.long_reply_words,
+        echo_start=weights.echo_start,
+        copy_start=weights.copy_start,
+        affinity={n: dict(row) for n, row in weights.affinity.items()},
+        reactions=dict(weights.reactions),
+        penalties=dict(weights.penalties),
+        mood=weights.mood,
+        mood_centre=weights.mood_centre,
+        bias=weights.bias,
+        responsiveness=weights.responsiveness,
+        responsiveness_centre=weights.responsiveness_centre,
+        step=weights.step,
+    ).model_dump(mode="json")
+
+
+def weights_from_dict(data: dict[str, Any]) -> AppraisalWeights:
+    """:class:`AppraisalWeights` from a dict written by :func:`weights_to_dict` (validated)."""
+    model = WeightsModel.model_validate(data)
+    missing = set(HiddenNeed) - set(model.affinity)
+    missing_cells = [(n, s) for n, row in model.affinity.items() for s in Strategy if s not in row]
+    if missing or missing_cells:
+        raise ValueError(f"affinity table incomplete: needs {sorted(missing)}, cells {missing_cells[:3]}")
+    return AppraisalWeights(
+        gain=model.gain,
+        loss=model.loss,
+        positive_factor=model.positive_factor,
+        negative_factor=model.negative_factor,
+        repetition_start=model.repetition_start,
+        repetition_full=model.repetition_full,
+        long_reply_words=model.long_reply_words,
+        echo_start=model.echo_start,
+        copy_start=model.copy_start,
+        affinity=model.affinity,
+        reactions={**REACTION_POINTS, **model.reactions},
+        penalties={**PENALTY_POINTS, **model.penalties},
+        mood=model.mood,
+        mood_centre=model.mood_centre,
+        bias=model.bias,
+        responsiveness=model.responsiveness,
+        responsiveness_centre=model.responsiveness_centre,
+        step=model.step,
+    )
+
+
+@functools.cache
+def fitted_weights() -> AppraisalWeights:
+    """The weights fitted to DeepSeek-V3 (``data/sage_fit.json``); the hand-set ones if absent."""
+    resource = resources.files("rlver.simulator.offline").joinpath("data", FIT_FILE)
+    if not resource.is_file():
+        return DEFAULT_WEIGHTS
+    try:
+        fit = FitFile.model_validate(json.loads(resource.read_text(encoding="utf-8")))
+        return weights_from_dict(fit.weights.model_dump())
+    except ValueError as exc:  # pydantic's ValidationError and json's JSONDecodeError are ValueErrors
+        raise SimulatorError(f"{FIT_FILE} is invalid: {exc}") from exc
