@@ -19,6 +19,7 @@ import os
 import shutil
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -117,15 +118,6 @@ def _check_magic(path: Path) -> None:
         raise ConfigError(f"{path}: not a GGUF file (starts with {head!r}, expected {GGUF_MAGIC!r})")
 
 
-def _version(package: str) -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version(package)
-    except PackageNotFoundError:
-        return "(version unknown)"
-
-
 def _field(reader: Any, key: str) -> Any:
     """A scalar or string metadata value, or ``None``."""
     field = reader.fields.get(key)
@@ -146,9 +138,7 @@ def read_gguf_info(path: str | Path) -> GGUFInfo:
     architecture = _field(reader, "general.architecture")
     if not isinstance(architecture, str):
         raise ConfigError(f"{path}: the GGUF header names no general.architecture")
-    counts: dict[Any, int] = {}
-    for tensor in reader.tensors:
-        counts[tensor.tensor_type] = counts.get(tensor.tensor_type, 0) + 1
+    counts = Counter(tensor.tensor_type for tensor in reader.tensors)
     unsupported = []
     for qtype, count in counts.items():
         # One all-zero block tells whether this gguf version can dequantise the type at all.
@@ -159,7 +149,7 @@ def read_gguf_info(path: str | Path) -> GGUFInfo:
             unsupported.append(f"{qtype.name} ({count} tensors)")
     if unsupported:
         raise ConfigError(
-            f"{path}: unsupported quantisation {', '.join(sorted(unsupported))}: gguf {_version('gguf')} "
+            f"{path}: unsupported quantisation {', '.join(sorted(unsupported))}: the installed gguf package "
             "cannot dequantise it; convert the model to F16, Q8_0 or a K-quant first"
         )
     sampling = {}
