@@ -58,9 +58,6 @@ TRAIN_SETTINGS = ["--steps", "3", "--profiles-per-step", "2", "--group-size", "2
 BENCH_SETTINGS = ["--policy", "builtin:tiny", "--simulator", "offline", "--profiles", "builtin:test"]
 TIMEOUT_S = 900  # a hung subprocess fails the test instead of the CI job
 
-# About 100 s of CPU in all (about 20 short rlver processes, one torch thread each).
-pytestmark = pytest.mark.slow
-
 
 # ----------------------------------------------------------------------------- running rlver
 
@@ -250,6 +247,7 @@ def crashed_in_rollout(train_setup: tuple[Path, Path], tmp_path_factory: pytest.
     return out
 
 
+@pytest.mark.slow
 def test_train_killed_at_every_point_of_a_step_then_resumed_ends_like_an_uninterrupted_run(
     train_setup: tuple[Path, Path], crashed_in_rollout: Path, tmp_path: Path
 ) -> None:
@@ -273,6 +271,7 @@ def test_train_killed_at_every_point_of_a_step_then_resumed_ends_like_an_uninter
     assert sorted(p.name for p in (out / "checkpoints").iterdir()) == ["latest", "step-000002", "step-000003"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("failure", ["full disk", "read-only checkpoints"])
 def test_a_full_or_read_only_disk_is_one_error_line_and_keeps_the_last_checkpoint(
     failure: str, train_setup: tuple[Path, Path], crashed_in_rollout: Path, tmp_path: Path
@@ -325,6 +324,7 @@ def bench_reference(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_bench_killed_and_rerun_loses_duplicates_and_changes_nothing(
     bench_reference: Path, tmp_path: Path
 ) -> None:
@@ -344,3 +344,55 @@ def test_bench_killed_and_rerun_loses_duplicates_and_changes_nothing(
     assert len(ids) == len(set(ids)) == 3  # exactly one line per dialogue
     assert sorted(dialogue_rows(out)) == sorted(dialogue_rows(bench_reference))
     assert bench_summary(out) == bench_summary(bench_reference)
+
+
+# ----------------------------------------------------------------------------- the pieces, in process
+
+
+def test_crash_points_do_nothing_unless_named_exactly(monkeypatch: pytest.MonkeyPatch) -> None:
+    from rlver.utils.crashpoints import crash_armed, crash_point
+
+    monkeypatch.delenv(CRASH_ENV, raising=False)
+    crash_point("update", 3)  # unset: nothing
+    for spec in ("update:4", "rollout:3", "update", "update:three", "update:3:4:5"):
+        monkeypatch.setenv(CRASH_ENV, spec)  # another point or step, or malformed: never a kill
+        crash_point("update", 3)
+        assert not crash_armed("update", 3)
+    monkeypatch.setenv(CRASH_ENV, "update:3:ENOSPC")
+    assert crash_armed("update", 3)
+    with pytest.raises(OSError) as raised:
+        crash_point("update", 3, "/out/x")
+    assert (raised.value.errno, raised.value.filename) == (28, "/out/x")
+    monkeypatch.setenv(CRASH_ENV, "update:3:ENOTANERRNO")
+    with pytest.raises(ValueError, match="not an errno name"):
+        crash_point("update", 3)
+
+
+def test_the_os_error_behind_a_writer_failure_is_found() -> None:
+    from rlver.utils.io import os_error_behind
+
+    try:  # torch.save into a Python file on a full disk: RuntimeError, the OSError as its context
+        try:
+            raise OSError(28, "No space left on device")
+        except OSError:
+            raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 704 vs 598")
+    except RuntimeError as exc:
+        assert os_error_behind(exc).errno == 28
+    rust = Exception("Error while serializing: I/O error: Read-only file system (os error 30)")  # safetensors
+    assert os_error_behind(rust).errno == 30
+    assert os_error_behind(ValueError("bad value")) is None
+
+
+def test_writes_that_the_disk_refuses_name_the_path_and_the_reason(tmp_path: Path) -> None:
+    from rlver.utils.io import WriteError, atomic_path, writing
+
+    target = tmp_path / "summary.json"
+    with pytest.raises(WriteError) as raised, atomic_path(target):
+        raise OSError(28, "No space left on device")
+    assert str(raised.value) == f"cannot write {target}: no space left on device"
+    assert isinstance(raised.value, OSError)  # callers that tolerate failed writes still catch it
+    assert list(tmp_path.iterdir()) == []  # no temp file left
+    with pytest.raises(FileNotFoundError), atomic_path(target):  # not the disk: passes through unchanged
+        raise FileNotFoundError(2, "No such file or directory", "input.txt")
+    with pytest.raises(KeyError), writing(target):
+        raise KeyError("a bug, not the disk")
