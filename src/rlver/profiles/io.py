@@ -28,7 +28,13 @@ from rlver.profiles.official import (
     profile_to_official,
 )
 from rlver.profiles.schema import Profile
-from rlver.utils.io import atomic_write_text
+from rlver.utils.io import (
+    YAML_VALUE_ERRORS,
+    atomic_write_text,
+    loads_json,
+    yaml_mark_line,
+    yaml_value_error_line,
+)
 
 __all__ = [
     "BUILTIN_PREFIX",
@@ -145,7 +151,7 @@ def _jsonl_records(text: str) -> Iterator[RawRecord]:
         if not line.strip():
             continue
         try:
-            yield RawRecord(number, data=json.loads(line))
+            yield RawRecord(number, data=loads_json(line))
         except json.JSONDecodeError as exc:
             yield RawRecord(number, error=f"invalid JSON: {exc.msg} (column {exc.colno})")
 
@@ -155,7 +161,7 @@ _JSON_WHITESPACE = " \t\n\r"
 
 def _json_list_records(text: str, shown: str) -> Iterator[RawRecord]:
     try:
-        document = json.loads(text)
+        document = loads_json(text)
     except json.JSONDecodeError as exc:
         raise _fail(shown, f"invalid JSON: {exc.msg} (column {exc.colno})", exc.lineno) from None
     if not isinstance(document, list):
@@ -181,24 +187,35 @@ _YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 def _yaml_records(text: str, shown: str) -> Iterator[RawRecord]:
     loader = _YamlLoader(text)
     try:
-        node = loader.get_single_node()
+        try:
+            node = loader.get_single_node()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            problem = ": ".join(part for part in (exc.context, exc.problem) if part)
+            raise _fail(shown, f"invalid YAML: {problem}", yaml_mark_line(mark, text) if mark else None) from None
+        except (yaml.YAMLError, *YAML_VALUE_ERRORS) as exc:
+            raise _fail(shown, f"invalid YAML: {exc}") from None
         if node is None:
             return
         if not isinstance(node, yaml.SequenceNode):
             raise _fail(
                 shown, f"expected a YAML list of profile records, got a {node.id}", node.start_mark.line + 1
             )
-        document = loader.construct_document(node)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        problem = ": ".join(part for part in (exc.context, exc.problem) if part)
-        raise _fail(shown, f"invalid YAML: {problem}", mark.line + 1 if mark else None) from None
-    except yaml.YAMLError as exc:
-        raise _fail(shown, f"invalid YAML: {exc}") from None
+        # One record at a time: a value PyYAML cannot construct (a date like 2019-13-01, ``!!int x``)
+        # is then that record's problem, reported with its line like any other bad record.
+        for item_node in node.value:
+            line = item_node.start_mark.line + 1
+            try:
+                yield RawRecord(line, data=loader.construct_document(item_node))
+            except yaml.MarkedYAMLError as exc:
+                mark = exc.problem_mark or exc.context_mark
+                problem = ": ".join(part for part in (exc.context, exc.problem) if part)
+                yield RawRecord(yaml_mark_line(mark, text) if mark else line, error=f"invalid YAML: {problem}")
+            except (yaml.YAMLError, *YAML_VALUE_ERRORS) as exc:
+                where = yaml_value_error_line(loader, item_node)
+                yield RawRecord(where, error=f"invalid YAML value: {exc}")
     finally:
         loader.dispose()
-    for item_node, item in zip(node.value, document):
-        yield RawRecord(item_node.start_mark.line + 1, data=item)
 
 
 def iter_profile_records(path: str | os.PathLike[str]) -> Iterator[RawRecord]:

@@ -8,7 +8,9 @@ values through :func:`apply_overrides` (dotted keys, validated the same way).
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import sys
 import types
 import typing
 from pathlib import Path
@@ -18,6 +20,7 @@ import yaml
 
 from rlver.errors import ConfigError
 from rlver.rl.config import ConfigValueError, TrainConfig
+from rlver.utils.io import YAML_VALUE_ERRORS, yaml_mark_line, yaml_value_error_line
 
 __all__ = ["load_config", "config_from_mapping", "apply_overrides", "dump_config"]
 
@@ -29,17 +32,32 @@ class _KeyError(ConfigError):
         self.detail = message
 
 
-def _line_index(
-    node: yaml.Node | None, prefix: str = "", out: dict[str, int] | None = None
-) -> dict[str, int]:
-    """Dotted key -> 1-based line of that key in the YAML source."""
-    out = {} if out is None else out
-    if isinstance(node, yaml.MappingNode):
-        for key_node, value_node in node.value:
+def _line_index(node: yaml.Node | None, path: str) -> dict[str, int]:
+    """Dotted key -> 1-based line of that key in the YAML source.
+
+    Raises :class:`ConfigError` (``FILE:LINE``) for a key written twice in one mapping: plain YAML
+    keeps the last value silently, so one of two conflicting settings would vanish.
+    """
+    out: dict[str, int] = {}
+    pending = [(node, "")]
+    seen: set[int] = set()  # aliases can repeat (or loop back to) a mapping: index each one once
+    while pending:
+        current, prefix = pending.pop()
+        if not isinstance(current, yaml.MappingNode) or id(current) in seen:
+            continue
+        seen.add(id(current))
+        for key_node, value_node in current.value:
             key = f"{prefix}{key_node.value}"
-            out[key] = key_node.start_mark.line + 1
-            _line_index(value_node, key + ".", out)
+            line = key_node.start_mark.line + 1
+            if isinstance(key_node, yaml.ScalarNode) and key in out:
+                raise ConfigError(f"{path}:{line}: {key}: set twice (first at line {out[key]})")
+            out.setdefault(key, line)
+            pending.append((value_node, key + "."))
     return out
+
+
+# libyaml's C loader when PyYAML has it: faster, and its nesting limit is an error, not a RecursionError.
+_YamlLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def _type_name(tp: Any) -> str:
@@ -87,6 +105,12 @@ def _coerce(tp: Any, value: Any, key: str) -> Any:
     if tp is float:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise _KeyError(key, f"expected a number, got {value!r}")
+        # .nan and .inf are YAML floats, and an integer past 1e308 has no float at all: no setting
+        # means anything with them (a NaN reward or learning rate would poison the whole run).
+        if isinstance(value, int) and abs(value) > sys.float_info.max:
+            raise _KeyError(key, "expected a finite number, got an integer too large for a float")
+        if not math.isfinite(value):
+            raise _KeyError(key, f"expected a finite number, got {value!r}")
         return float(value)
     if tp is str:
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
@@ -132,16 +156,23 @@ def load_config(path: str | os.PathLike[str], overrides: Mapping[str, Any] | Non
         raise ConfigError(f"{shown}: config file not found") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{shown}: cannot read config file ({exc})") from None
+    loader = _YamlLoader(text)
+    node = None
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f"{shown}:{mark.line + 1}" if mark is not None else shown
+        where = f"{shown}:{yaml_mark_line(mark, text)}" if mark is not None else shown
         raise ConfigError(f"{where}: invalid YAML ({getattr(exc, 'problem', None) or exc})") from None
+    except YAML_VALUE_ERRORS as exc:  # PyYAML's constructors: `2019-13-01`, `!!int x`, 5000 digits
+        where = f"{shown}:{yaml_value_error_line(loader, node)}" if node is not None else shown
+        raise ConfigError(f"{where}: invalid YAML value ({exc})") from None
+    finally:
+        loader.dispose()
     if data is None:
         data = {}
-    lines = _line_index(node)
+    lines = _line_index(node, shown)
     try:
         config = config_from_mapping(data)
     except (_KeyError, ConfigValueError) as exc:

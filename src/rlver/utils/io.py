@@ -7,25 +7,34 @@ import errno
 import json
 import os
 import re
+import sys
 import tempfile
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from rlver.errors import RunFailed
+from rlver.errors import InputError, RunFailed
 from rlver.utils.crashpoints import crash_armed, crash_point
 
 __all__ = [
+    "YAML_VALUE_ERRORS",
     "JsonlAppender",
+    "JsonlRows",
+    "StateFileError",
     "WriteError",
     "atomic_path",
     "atomic_write_bytes",
     "atomic_write_json",
     "atomic_write_jsonl",
     "atomic_write_text",
+    "loads_json",
     "os_error_behind",
+    "parse_jsonl",
     "read_jsonl_tolerant",
     "writing",
+    "yaml_mark_line",
+    "yaml_value_error_line",
 ]
 
 
@@ -156,30 +165,156 @@ def atomic_write_jsonl(path: str | Path, rows: Iterable[Any]) -> None:
     atomic_write_text(path, "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
 
 
-def read_jsonl_tolerant(path: str | Path) -> tuple[list[dict[str, Any]], int]:
-    """Rows of a JSONL file written by :class:`JsonlAppender`, and how many trailing bad lines were dropped.
+class StateFileError(InputError, ValueError):
+    """A JSON or JSONL file that rlver wrote earlier (transcripts, metrics, a resume file) is damaged
+    beyond a truncated last line; the message names ``PATH:LINE``. Also a ``ValueError``, which is
+    what :func:`read_jsonl_tolerant` raised before it had a type of its own."""
 
-    Only a truncated *last* line (a crash mid-append) is tolerated; a bad line elsewhere raises
-    ``ValueError`` naming ``PATH:LINE``.
+
+def loads_json(text: str) -> Any:
+    """``json.loads`` whose every failure is a ``json.JSONDecodeError`` (with a position).
+
+    Python's parser also raises a plain ``ValueError`` for an integer of more than 4300 digits and a
+    ``RecursionError`` for arrays nested about a thousand deep: callers that catch
+    ``JSONDecodeError`` would let both escape as tracebacks.
     """
-    path = Path(path)
-    if not path.exists():
-        return [], 0
-    # split("\n"), not splitlines(): U+2028 inside a JSON string is not a line break.
-    lines = path.read_text(encoding="utf-8").split("\n")
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        raise
+    except ValueError:  # an integer longer than sys.get_int_max_str_digits()
+        limit = sys.get_int_max_str_digits()
+        match = re.search(rf"\d{{{limit + 1},}}", text) if limit else None
+        position = match.start() if match else 0
+        raise json.JSONDecodeError(f"number of more than {limit} digits", text, position) from None
+    except RecursionError:
+        raise json.JSONDecodeError("arrays or objects nested too deeply", text, 0) from None
+
+
+@dataclass(frozen=True)
+class JsonlRows:
+    """The objects of a JSONL file, the 1-based line each came from, and how many trailing bad lines
+    were dropped (0 or 1)."""
+
+    rows: list[dict[str, Any]]
+    lines: list[int]
+    dropped: int
+
+
+def parse_jsonl(data: bytes, path: str | Path, *, tolerate_truncated_tail: bool = True) -> JsonlRows:
+    """The objects of JSONL ``data`` read from ``path``.
+
+    Lines are split on ``\\n`` bytes and decoded one by one: U+2028 or U+0085 inside a JSON string is
+    not a line break, and a crash that cut the last line inside a multi-byte character spoils only
+    that line. With ``tolerate_truncated_tail`` a bad *last* line (a crash mid-append) is dropped;
+    any other bad line (invalid UTF-8 or JSON, not an object) raises :class:`StateFileError` naming
+    ``PATH:LINE``. A UTF-8 BOM and CRLF line ends are accepted.
+    """
+    lines = data.removeprefix(b"\xef\xbb\xbf").split(b"\n")
     while lines and not lines[-1].strip():
         lines.pop()
     rows: list[dict[str, Any]] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
+    numbers: list[int] = []
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
             continue
         try:
-            rows.append(json.loads(line))
+            row = loads_json(raw.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            problem = f"not UTF-8 text ({exc.reason} at byte {exc.start + 1} of the line)"
         except json.JSONDecodeError as exc:
-            if number == len(lines):
-                return rows, 1
-            raise ValueError(f"{path}:{number}: invalid JSON ({exc.msg})") from None
-    return rows, 0
+            problem = f"invalid JSON ({exc.msg})"
+        else:
+            if isinstance(row, dict):
+                rows.append(row)
+                numbers.append(number)
+                continue
+            problem = f"expected a JSON object, got {_json_type(row)}"
+        if tolerate_truncated_tail and number == len(lines):
+            return JsonlRows(rows, numbers, 1)
+        raise StateFileError(f"{path}:{number}: {problem}")
+    return JsonlRows(rows, numbers, 0)
+
+
+def _json_type(value: Any) -> str:
+    names = {list: "a list", str: "a string", bool: "a boolean", int: "a number", float: "a number"}
+    return "null" if value is None else names.get(type(value), type(value).__name__)
+
+
+YAML_VALUE_ERRORS: tuple[type[Exception], ...] = (
+    ValueError,
+    TypeError,
+    KeyError,
+    AttributeError,
+    RecursionError,
+)
+"""What PyYAML's safe loaders raise besides ``yaml.YAMLError`` on malformed input: its constructors
+convert scalars with plain Python (``!!int x``: ValueError, ``!!bool x``: KeyError, ``!!timestamp x``:
+AttributeError, the date ``2019-13-01``: ValueError, an integer of 5000 digits: ValueError), and the
+pure-Python composer recurses once per nesting level (RecursionError)."""
+
+
+_YAML_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def yaml_mark_line(mark: Any, text: str) -> int:
+    """The 1-based line of a PyYAML error mark in ``text``, at most the file's last line: libyaml
+    places "unexpected end of stream" one line past a file without a final newline."""
+    return min(int(mark.line) + 1, len(_YAML_BREAKS.split(text)))
+
+
+def yaml_value_error_line(loader: Any, node: Any) -> int:
+    """The 1-based line of the innermost node under ``node`` that ``loader`` cannot construct.
+
+    Called after constructing ``node`` failed: PyYAML's constructor errors of
+    :data:`YAML_VALUE_ERRORS` carry no position, so each child is constructed alone until the failing
+    leaf is found (``node``'s own line when no child fails on its own).
+    """
+    import yaml  # lazy: the CLI starts without yaml
+
+    def fails(child: Any) -> bool:
+        # A failed construction leaves the constructor's caches half filled: start each try clean.
+        loader.constructed_objects, loader.recursive_objects, loader.state_generators = {}, {}, []
+        try:
+            loader.construct_document(child)
+        except (yaml.YAMLError, *YAML_VALUE_ERRORS):
+            return True
+        return False
+
+    seen = {id(node)}  # aliases can make the node graph cyclic
+    descended = True
+    while descended:
+        descended = False
+        if isinstance(node, yaml.MappingNode):
+            children = [part for pair in node.value for part in pair]
+        elif isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        else:
+            children = []
+        for child in children:
+            if id(child) not in seen and fails(child):
+                seen.add(id(child))
+                node, descended = child, True
+                break
+    return int(node.start_mark.line) + 1
+
+
+def read_jsonl_tolerant(path: str | Path) -> tuple[list[dict[str, Any]], int]:
+    """Rows of a JSONL file written by :class:`JsonlAppender`, and how many trailing bad lines were dropped.
+
+    A missing file has no rows. Only a truncated *last* line (a crash mid-append) is tolerated; a
+    bad line elsewhere, or an unreadable file, raises :class:`StateFileError` naming ``PATH:LINE``
+    (see :func:`parse_jsonl`).
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return [], 0
+    except OSError as exc:
+        raise StateFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    parsed = parse_jsonl(data, path)
+    return parsed.rows, parsed.dropped
 
 
 class JsonlAppender:

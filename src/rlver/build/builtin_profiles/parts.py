@@ -28,6 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from rlver.errors import ProfileError
 from rlver.profiles.schema import CharacterType, HiddenNeed
+from rlver.utils.io import YAML_VALUE_ERRORS, yaml_mark_line, yaml_value_error_line
 
 __all__ = [
     "EVENT_FILES",
@@ -365,15 +366,27 @@ _File = TypeVar("_File", bound=BaseModel)
 def _read(path: Path, model: type[_File]) -> _File:
     """Parse one YAML file and validate it; errors name the file and the entry (key or name)."""
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader)
+        text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ProfileError(f"{path}: cannot read part file: {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ProfileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+    loader = _UniqueKeyLoader(text)
+    node = None
+    try:
+        node = loader.get_single_node()
+        raw = loader.construct_document(node) if node is not None else None
     except yaml.MarkedYAMLError as exc:
-        line = f":{exc.problem_mark.line + 1}" if exc.problem_mark is not None else ""
+        line = f":{yaml_mark_line(exc.problem_mark, text)}" if exc.problem_mark is not None else ""
         context = f" ({exc.context})" if exc.context else ""
         raise ProfileError(f"{path}{line}: invalid YAML: {exc.problem}{context}") from exc
     except yaml.YAMLError as exc:
         raise ProfileError(f"{path}: invalid YAML: {exc}") from exc
+    except YAML_VALUE_ERRORS as exc:  # PyYAML's constructors: `2019-13-01`, `!!int x`, 5000 digits
+        line = f":{yaml_value_error_line(loader, node)}" if node is not None else ""
+        raise ProfileError(f"{path}{line}: invalid YAML value: {exc}") from exc
+    finally:
+        loader.dispose()
     try:
         return model.model_validate(raw)
     except ValidationError as exc:
