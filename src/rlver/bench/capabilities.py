@@ -11,6 +11,7 @@ model skip errored dialogues and report how many there were.
 from __future__ import annotations
 
 import json
+import math
 import re
 import statistics
 from dataclasses import asdict, dataclass, field
@@ -25,7 +26,7 @@ from rlver.bench.judge import (
     judge_with_retries,
 )
 from rlver.llm.types import ChatClient, Message
-from rlver.utils.io import atomic_write_json, atomic_write_jsonl
+from rlver.utils.io import atomic_write_json, atomic_write_jsonl, loads_json
 
 __all__ = [
     "CAPABILITIES",
@@ -119,18 +120,31 @@ class CapabilityRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "CapabilityRecord":
-        scores = {
-            k: CapabilityScore(int(v["score"]), str(v.get("reason", "")))
-            for k, v in (data.get("scores") or {}).items()
-        }
+        """A record as written by :meth:`to_dict`; ``ValueError`` names the first malformed field."""
+        if data.get("dialogue_id") is None:
+            raise ValueError("missing 'dialogue_id'")
+        raw_scores = data.get("scores") or {}
+        if not isinstance(raw_scores, dict):
+            raise ValueError("'scores' must be an object")
+        scores = {}
+        for key, value in raw_scores.items():
+            score = value.get("score") if isinstance(value, dict) else None
+            if key not in CAPABILITIES or type(score) is not int or not 1 <= score <= 5:
+                raise ValueError(f"scores[{key!r}] must be {{'score': 1-5, 'reason': TEXT}} of a capability")
+            scores[key] = CapabilityScore(score, str(value.get("reason", "")))
+        attempts, error = data.get("attempts", 0), data.get("error")
+        if type(attempts) is not int:
+            raise ValueError(f"'attempts' must be an integer, got {attempts!r}")
+        if error is not None and not isinstance(error, str):
+            raise ValueError(f"'error' must be text or null, got {error!r}")
         return cls(
             dialogue_id=str(data["dialogue_id"]),
             policy=str(data.get("policy", "")),
             judge=str(data.get("judge", "")),
             language=str(data.get("language", "en")),
             scores=scores,
-            error=data.get("error"),
-            attempts=int(data.get("attempts", 0)),
+            error=error,
+            attempts=attempts,
         )
 
 
@@ -158,8 +172,10 @@ def _score(value: Any, name: str) -> int:
         if match is None:
             raise JudgeParseError(f"{name}: score must be an integer 1-5, got {value!r}")
         number = float(match.group(1))
-    if number != int(number) or not 1 <= number <= 5:
-        raise JudgeParseError(f"{name}: score must be an integer 1-5, got {value!r}")
+    # isfinite first: int() of NaN or inf (JSON NaN, 1e999, a 400-digit score) raises, not parses.
+    if not math.isfinite(number) or number != int(number) or not 1 <= number <= 5:
+        shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+        raise JudgeParseError(f"{name}: score must be an integer 1-5, got {shown}")
     return int(number)
 
 
@@ -172,7 +188,7 @@ def _from_json(text: str) -> dict[str, CapabilityScore] | None:
             return None
         candidate = text[start : end + 1]
     try:
-        data = json.loads(candidate)
+        data = loads_json(candidate)
     except json.JSONDecodeError:
         return None
     if not isinstance(data, dict):
@@ -193,8 +209,10 @@ def _from_json(text: str) -> dict[str, CapabilityScore] | None:
     return out
 
 
+# The leading bullet/number run is possessive (*+): it shares '*' and spaces with what follows, and
+# backtracking through it made a line of 20,000 asterisks take seconds (quadratic).
 _LINE = re.compile(
-    r"^[\s\-*#>\d.)]*\**\s*([A-Za-z][A-Za-z _\-]+?|[\u4e00-\u9fff]{2,6})\s*\**\s*(?:\([^)]*\)|（[^）]*）)?\s*\**\s*"
+    r"^[\s\-*#>\d.)]*+\**\s*([A-Za-z][A-Za-z _\-]+?|[\u4e00-\u9fff]{2,6})\s*\**\s*(?:\([^)]*\)|（[^）]*）)?\s*\**\s*"
     r"[:：]\s*\**\s*(\d+(?:\.\d+)?)\s*(?:/\s*5|分)?\s*\**\s*(?:[—–\-:：,，;；.]+\s*)?(.*)$"
 )
 
@@ -290,7 +308,7 @@ async def run_capability_analysis(
     Verdicts already on disk from the same judge model are reused (a rerun only judges what is
     missing or errored), so an interrupted analysis resumes.
     """
-    from rlver.bench.compare import load_result, read_jsonl
+    from rlver.bench.compare import ResultFileError, load_result, read_jsonl
 
     result = load_result(bench_dir)
     rows = [r for r in result.rows if r.get("error") is None and r.get("turns")]
@@ -300,8 +318,11 @@ async def run_capability_analysis(
     records_path = out_dir / "capabilities.jsonl"
     previous: dict[str, CapabilityRecord] = {}
     if records_path.is_file():
-        for data in read_jsonl(records_path):
-            record = CapabilityRecord.from_dict(data)
+        for number, data in enumerate(read_jsonl(records_path), start=1):
+            try:
+                record = CapabilityRecord.from_dict(data)
+            except ValueError as exc:
+                raise ResultFileError(f"{records_path}: record {number}: {exc}") from None
             if record.error is None and record.judge == client.model:
                 previous[record.dialogue_id] = record
     todo = [r for r in rows if str(r.get("id")) not in previous]

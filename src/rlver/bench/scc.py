@@ -37,7 +37,7 @@ from rlver.bench.judge import (
 from rlver.bench.strategies import ESCONV_STRATEGIES
 from rlver.errors import ConfigError
 from rlver.llm.types import ChatClient, Message
-from rlver.utils.io import atomic_write_json
+from rlver.utils.io import atomic_write_json, loads_json
 
 __all__ = [
     "EMPATHY_WEIGHTS",
@@ -140,7 +140,7 @@ def parse_scc_answer(text: str) -> Coordinate:
     start, end = text.find("{"), text.rfind("}")
     if 0 <= start < end:
         try:
-            data = json.loads(text[start : end + 1])
+            data = loads_json(text[start : end + 1])
         except json.JSONDecodeError:
             data = None
         if isinstance(data, dict):
@@ -189,6 +189,30 @@ async def judge_scc(
     return mean, len(points), errors
 
 
+def _read_strategies(path: Path) -> dict[str, Any]:
+    """``analysis/strategies.json`` with a distribution of finite, non-negative shares, else one
+    :class:`~rlver.bench.compare.ResultFileError` naming the file."""
+    from rlver.bench.compare import ResultFileError
+
+    try:
+        strategies = loads_json(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ResultFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
+    except UnicodeDecodeError as exc:
+        raise ResultFileError(f"{path}: not UTF-8 text ({exc.reason})") from None
+    except json.JSONDecodeError as exc:
+        raise ResultFileError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
+    if not isinstance(strategies, dict):
+        raise ResultFileError(f"{path}: expected a JSON object (the strategy analysis summary)")
+    distribution = strategies.get("distribution") or {}
+    if not isinstance(distribution, dict):
+        raise ResultFileError(f"{path}: 'distribution' must be an object of strategy shares")
+    for name, share in distribution.items():
+        if isinstance(share, bool) or not isinstance(share, (int, float)) or not 0 <= share <= 1:
+            raise ResultFileError(f"{path}: distribution[{name!r}] must be a share in [0, 1], got {share!r}")
+    return {**strategies, "distribution": distribution}
+
+
 async def run_scc_analysis(
     bench_dir: str | Path,
     *,
@@ -205,11 +229,11 @@ async def run_scc_analysis(
     strategies_path = bench_dir / "analysis" / "strategies.json"
     if not strategies_path.is_file():
         raise ResultFileError(f"{strategies_path}: missing; run `rlver analyze strategies {bench_dir}` first")
+    strategies = _read_strategies(strategies_path)
     try:
-        strategies = json.loads(strategies_path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ResultFileError(f"{strategies_path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
-    base = coordinate_from_distribution(strategies.get("distribution") or {})
+        base = coordinate_from_distribution(strategies["distribution"])
+    except ConfigError as exc:  # a summary of zero labelled turns: name the file it came from
+        raise ResultFileError(f"{strategies_path}: {exc}") from None
     result = load_result(bench_dir, with_dialogues=client is not None)
     summary: dict[str, Any] = {
         "policy": result.policy,

@@ -33,7 +33,7 @@ from rlver.bench.judge import (
 )
 from rlver.errors import ConfigError
 from rlver.llm.types import ChatClient, Message
-from rlver.utils.io import atomic_write_json, atomic_write_jsonl
+from rlver.utils.io import atomic_write_json, atomic_write_jsonl, loads_json
 
 __all__ = [
     "ESCONV_STRATEGIES",
@@ -219,6 +219,13 @@ class LLMStrategyLabeller:
         return DialogueLabels(outcome.value)
 
 
+def _strategy_name(value: Any) -> str:
+    """The strategy named by one JSON value: ``"Question"`` or ``{"strategy": "Question", ...}``."""
+    if isinstance(value, dict):
+        value = value.get("strategy", "")
+    return value if isinstance(value, str) else json.dumps(value)
+
+
 def parse_label_answer(text: str, count: int) -> list[str]:
     """Strategies for replies A1..A``count`` from a JSON object or ``A1: Question`` lines."""
     found: dict[int, str] = {}
@@ -226,19 +233,18 @@ def parse_label_answer(text: str, count: int) -> list[str]:
     data: Any = None
     if 0 <= start < end:
         try:
-            data = json.loads(text[start : end + 1])
+            data = loads_json(text[start : end + 1])
         except json.JSONDecodeError:
             data = None
     pairs: list[tuple[str, str]] = []
     if isinstance(data, dict):
-        pairs = [
-            (str(k), v if isinstance(v, str) else str((v or {}).get("strategy", ""))) for k, v in data.items()
-        ]
+        pairs = [(str(k), _strategy_name(v)) for k, v in data.items()]
     else:
-        pairs = re.findall(r"\[?A(\d+)\]?\s*[:：=\-]\s*\"?([A-Za-z][A-Za-z \-]*[A-Za-z])", text)
+        # At most 6 digits: int() refuses numbers of more than 4300, and no dialogue has a million replies.
+        pairs = re.findall(r"\[?A(\d{1,6})\]?\s*[:：=\-]\s*\"?([A-Za-z][A-Za-z \-]*[A-Za-z])", text)
         pairs = [(f"A{n}", name) for n, name in pairs]
     for key, name in pairs:
-        match = re.fullmatch(r"\[?A?(\d+)\]?", key.strip())
+        match = re.fullmatch(r"\[?A?(\d{1,6})\]?", key.strip())
         if match is None:
             continue
         strategy = normalise_strategy(name)
