@@ -9,11 +9,13 @@ together unless the caller says so explicitly.
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
 from rlver.errors import ConfigError, InputError
+from rlver.utils.io import JsonlRows, StateFileError, loads_json, parse_jsonl
 
 __all__ = [
     "LEADERBOARD_COLUMNS",
@@ -47,27 +49,71 @@ def read_jsonl(path: str | Path, *, tolerate_truncated_tail: bool = True) -> lis
 
     A truncated *last* line (a crash mid-append) is skipped when ``tolerate_truncated_tail``.
     """
-    path = Path(path)
+    return _read_numbered(Path(path), tolerate_truncated_tail).rows
+
+
+def _read_numbered(path: Path, tolerate_truncated_tail: bool = True) -> JsonlRows:
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        data = path.read_bytes()
     except OSError as exc:
         raise ResultFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    except UnicodeDecodeError as exc:
-        raise ResultFileError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    rows: list[dict[str, Any]] = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            if tolerate_truncated_tail and number == len(lines):
-                break
-            raise ResultFileError(f"{path}:{number}: invalid JSON ({exc.msg})") from None
-        if not isinstance(row, dict):
-            raise ResultFileError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
-        rows.append(row)
-    return rows
+    try:
+        return parse_jsonl(data, path, tolerate_truncated_tail=tolerate_truncated_tail)
+    except StateFileError as exc:
+        raise ResultFileError(str(exc)) from None
+
+
+def _finite_number(value: Any) -> bool:
+    # math.isfinite would raise OverflowError on an integer past 1e308; every int is finite.
+    return type(value) is int or (isinstance(value, float) and math.isfinite(value))
+
+
+def _row_problem(row: dict[str, Any]) -> str | None:
+    """What makes a transcript row unusable by the summary, the analyses and the report, if anything."""
+    turns = row.get("turns")
+    if not isinstance(turns, list):
+        return "'turns' must be a list of turns"
+    for i, turn in enumerate(turns):
+        if not isinstance(turn, dict) or not isinstance(turn.get("role"), str):
+            return f"turns[{i}] must be an object with a 'role'"
+        if turn.get("text") is not None and not isinstance(turn["text"], str):
+            return f"turns[{i}].text must be text"
+        appraisal = turn.get("appraisal")
+        if appraisal is not None and not isinstance(appraisal, dict):
+            return f"turns[{i}].appraisal must be an object"
+        if appraisal and "applied_change" in appraisal and not _finite_number(appraisal["applied_change"]):
+            return f"turns[{i}].appraisal.applied_change must be a number"
+    emotions = row.get("emotions", [])
+    if not isinstance(emotions, list) or not all(_finite_number(e) for e in emotions):
+        return "'emotions' must be a list of numbers"
+    if row.get("final_emotion") is not None and not _finite_number(row["final_emotion"]):
+        return f"'final_emotion' must be a number or null, got {row['final_emotion']!r}"
+    if type(row.get("format_violations", 0)) is not int:
+        return "'format_violations' must be an integer"
+    return None
+
+
+_SUMMARY_TYPES: dict[str, str] = {
+    **dict.fromkeys(("score", "mean_turns", "success_rate", "failure_rate"), "number"),
+    **dict.fromkeys(("success", "failure", "n", "errors", "format_violations"), "count"),
+    **dict.fromkeys(("policy", "simulator", "preset"), "text"),
+}
+"""Fields of ``summary.json`` the leaderboard and the report read; each may also be null."""
+
+
+def _summary_problem(summary: dict[str, Any]) -> str | None:
+    for key, kind in _SUMMARY_TYPES.items():
+        value = summary.get(key)
+        ok = (
+            value is None
+            or (kind == "number" and _finite_number(value))
+            or (kind == "count" and type(value) is int and value >= 0)
+            or (kind == "text" and isinstance(value, str))
+        )
+        if not ok:
+            expected = {"number": "a number", "count": "a count (integer >= 0)", "text": "text"}[kind]
+            return f"{key!r} must be {expected} or null, got {value!r}"
+    return None
 
 
 @dataclass(frozen=True)
@@ -102,14 +148,26 @@ def load_result(path: str | Path, *, with_dialogues: bool = True) -> BenchResult
     summary_path, dialogues_path = path / SUMMARY_FILE, path / DIALOGUES_FILE
     rows: list[dict[str, Any]] = []
     if dialogues_path.is_file() and (with_dialogues or not summary_path.is_file()):
-        rows = read_jsonl(dialogues_path)
+        numbered = _read_numbered(dialogues_path)
+        for line, row in zip(numbered.lines, numbered.rows):
+            problem = _row_problem(row)
+            if problem is not None:
+                raise ResultFileError(f"{dialogues_path}:{line}: {problem}")
+        rows = numbered.rows
     if summary_path.is_file():
         try:
-            summary = json.loads(summary_path.read_text(encoding="utf-8"))
+            summary = loads_json(summary_path.read_bytes().decode("utf-8-sig"))
+        except OSError as exc:
+            raise ResultFileError(f"{summary_path}: cannot read ({exc.strerror or exc})") from None
+        except UnicodeDecodeError as exc:
+            raise ResultFileError(f"{summary_path}: not UTF-8 text ({exc.reason})") from None
         except json.JSONDecodeError as exc:
             raise ResultFileError(f"{summary_path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
         if not isinstance(summary, dict):
             raise ResultFileError(f"{summary_path}:1: expected a JSON object")
+        problem = _summary_problem(summary)
+        if problem is not None:
+            raise ResultFileError(f"{summary_path}: {problem}")
     elif rows:
         first = rows[0]
         summary = summarize(

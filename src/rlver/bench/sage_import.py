@@ -28,7 +28,7 @@ from typing import Any
 from rlver.bench.compare import ResultFileError
 from rlver.simulator.base import says_goodbye
 from rlver.simulator.presets import FAILURE_EMOTION, SUCCESS_EMOTION
-from rlver.utils.io import atomic_write_json, atomic_write_jsonl
+from rlver.utils.io import atomic_write_json, atomic_write_jsonl, loads_json
 
 __all__ = ["SageImportResult", "convert_sage_record", "import_sage"]
 
@@ -58,8 +58,9 @@ def _emotion_of(message: dict[str, Any]) -> int | None:
             raise ValueError(f"{key!r} must be a number, got {type(value).__name__}")
         try:
             return int(round(float(value)))
-        except ValueError:
-            raise ValueError(f"{key!r} must be a number, got {value!r}") from None
+        except (ValueError, OverflowError):  # "abc", NaN; inf, 1e999 or an integer past 1e308
+            shown = repr(value) if len(repr(value)) <= 40 else repr(value)[:37] + "..."
+            raise ValueError(f"{key!r} must be a number, got {shown}") from None
     return None
 
 
@@ -80,7 +81,7 @@ def _appraisal(planning: Any, before: int, after: int) -> dict[str, Any]:
             if change is not None and not isinstance(change, bool)
             else after - before
         )
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         written = after - before
     return {
         "content": _text(lower.get("content")),
@@ -120,9 +121,9 @@ def convert_sage_record(
     if not isinstance(history, list) or not history:
         raise ValueError("missing or empty 'history' (a list of user and assistant messages)")
     dialogue_id = next((str(record[k]) for k in _ID_KEYS if record.get(k) not in (None, "")), fallback_id)
-    language = record.get("language") or detect_language(
-        " ".join(_text(m.get("content")) for m in history if isinstance(m, dict))
-    )
+    language = record.get("language")
+    if language not in ("en", "zh"):  # absent, or anything else: read it from the dialogue itself
+        language = detect_language(" ".join(_text(m.get("content")) for m in history if isinstance(m, dict)))
 
     turns: list[dict[str, Any]] = []
     emotion = _SAGE_INITIAL_EMOTION
@@ -184,7 +185,7 @@ def convert_sage_record(
             character_code = parse_character_type(character).value
         except ValueError:
             character_code = character.strip()
-    need = record.get("need")
+    need = record.get("need") if isinstance(record.get("need"), str) else None
     if need is None and isinstance(record.get("task"), str):
         matched = match_hidden_need(record["task"])
         need = matched.value if matched else None
@@ -210,6 +211,23 @@ def convert_sage_record(
     }
 
 
+def _array_records(text: str) -> list[tuple[int, Any]]:
+    """The items of a JSON array document, each with the 1-based line it starts on."""
+    document = loads_json(text)
+    decoder = json.JSONDecoder()
+    index = text.index("[") + 1
+    line, counted_to = 1, 0
+    records: list[tuple[int, Any]] = []
+    for _ in document:  # the document is valid: walk it again to learn where each item starts
+        while text[index] in " \t\n\r,":
+            index += 1
+        line += text.count("\n", counted_to, index)
+        counted_to = index
+        item, index = decoder.raw_decode(text, index)
+        records.append((line, item))
+    return records
+
+
 def import_sage(
     path: str | Path,
     out_dir: str | Path,
@@ -233,19 +251,19 @@ def import_sage(
         raise ResultFileError(f"{path}: cannot read ({exc.strerror or exc})") from None
     except UnicodeDecodeError as exc:
         raise ResultFileError(f"{path}: not UTF-8 text ({exc.reason})") from None
-    stripped = text.lstrip()
-    if stripped.startswith("["):  # some tools save the whole list as one JSON array
+    if text.lstrip().startswith("["):  # some tools save the whole list as one JSON array
         try:
-            records = [(i + 1, r) for i, r in enumerate(json.loads(stripped))]
+            records = _array_records(text)
         except json.JSONDecodeError as exc:
             raise ResultFileError(f"{path}:{exc.lineno}: invalid JSON ({exc.msg})") from None
     else:
         records = []
-        for number, line in enumerate(text.splitlines(), start=1):
+        # split("\n"), not splitlines(): U+2028 or U+0085 inside a JSON string is not a line break.
+        for number, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
             try:
-                records.append((number, json.loads(line)))
+                records.append((number, loads_json(line)))
             except json.JSONDecodeError as exc:
                 if not skip_invalid:
                     raise ResultFileError(f"{path}:{number}: invalid JSON ({exc.msg})") from None

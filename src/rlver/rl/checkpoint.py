@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import os
-import pickle
 import random
 import re
 import shutil
@@ -188,6 +187,17 @@ def _fsync_tree(folder: Path) -> None:
             os.close(fd)
 
 
+def _pointer_target(pointer: Path) -> str | None:
+    """The step folder the ``latest`` file names, or None when it is missing, unreadable or names
+    anything but a ``step-N`` folder (a damaged pointer falls back to the highest complete step, and
+    can never point outside the checkpoint folder)."""
+    try:
+        name = pointer.read_bytes().decode("utf-8").strip()
+    except (OSError, UnicodeDecodeError):
+        return None
+    return name if _STEP_DIR.fullmatch(name) else None
+
+
 @dataclass(frozen=True)
 class CheckpointManager:
     """Writes, finds, loads and prunes the checkpoints of one run."""
@@ -209,11 +219,9 @@ class CheckpointManager:
 
     def latest(self) -> Path | None:
         """The newest complete checkpoint (the ``latest`` pointer, else the highest step), or None."""
-        pointer = self.root / LATEST
-        if pointer.is_file():
-            candidate = self.root / pointer.read_text(encoding="utf-8").strip()
-            if (candidate / STATE_FILE).is_file():
-                return candidate
+        name = _pointer_target(self.root / LATEST)
+        if name is not None and (self.root / name / STATE_FILE).is_file():
+            return self.root / name
         for step in reversed(self.steps()):
             if (self.step_dir(step) / STATE_FILE).is_file():
                 return self.step_dir(step)
@@ -300,11 +308,12 @@ class CheckpointManager:
         if not path.is_file():
             raise ConfigError(f"{folder}: not a complete checkpoint (no {STATE_FILE})")
         try:
-            return torch.load(path, map_location="cpu", weights_only=True)
-        except (
-            RuntimeError,
-            OSError,
-            EOFError,
-            pickle.UnpicklingError,
-        ) as exc:  # weights_only refuses anything but tensors/plain data
-            raise ConfigError(f"{path}: cannot load trainer state safely ({exc})") from None
+            state = torch.load(path, map_location="cpu", weights_only=True)
+        # weights_only refuses code; a damaged file fails anywhere in the zip reader or the unpickler
+        # (RuntimeError, UnpicklingError, UnicodeDecodeError, KeyError, ValueError...): one error for all.
+        except Exception as exc:  # noqa: BLE001
+            message = f"cannot load trainer state safely ({type(exc).__name__}: {exc})"
+            raise ConfigError(f"{path}: {message}") from None
+        if not isinstance(state, dict) or type(state.get("step")) is not int or state["step"] < 0:
+            raise ConfigError(f"{path}: not a trainer state (expected a mapping with an integer 'step')")
+        return state
