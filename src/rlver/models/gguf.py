@@ -282,10 +282,10 @@ def _logits(model: PreTrainedModel, ids: list[int]) -> torch.Tensor:
 
 def _end_of_turn_ids(tokenizer: PreTrainedTokenizerBase) -> list[int]:
     """The tokenizer's eos, plus the special token the template writes right after an assistant reply."""
-    ids = [int(tokenizer.eos_token_id)] if tokenizer.eos_token_id is not None else []
-    messages = [{"role": "user", "content": "Hi."}, {"role": "assistant", "content": _MARK}]
     from jinja2 import TemplateError
 
+    ids = [int(tokenizer.eos_token_id)] if tokenizer.eos_token_id is not None else []
+    messages = [{"role": "user", "content": "Hi."}, {"role": "assistant", "content": _MARK}]
     try:
         text = tokenizer.apply_chat_template(messages, tokenize=False)
     except (TemplateError, ValueError) as exc:  # a template may refuse a conversation (raise_exception)
@@ -309,7 +309,7 @@ def _write_folder(
     import copy
 
     import torch
-    from transformers import AutoModelForCausalLM, GenerationConfig
+    from transformers import AutoModelForCausalLM
 
     config = copy.deepcopy(model.config)
     # The GGUF marker makes transformers treat the model as quantised (and refuse to save it).
@@ -319,7 +319,7 @@ def _write_folder(
     with _no_init():  # every weight is overwritten by load_state_dict: random init would waste ~5 s
         rebuilt = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
     rebuilt.load_state_dict(model.state_dict())
-    rebuilt.generation_config = _generation_config(GenerationConfig, tokenizer, eos_ids, info)
+    rebuilt.generation_config = _generation_config(tokenizer, eos_ids, info)
     rebuilt.save_pretrained(folder, safe_serialization=True)
     tokenizer.save_pretrained(folder)
     if not (folder / "chat_template.jinja").is_file():  # older transformers kept it in tokenizer_config.json
@@ -336,10 +336,10 @@ def _no_init() -> AbstractContextManager[Any]:
     return no_init_weights()
 
 
-def _generation_config(
-    cls: Any, tokenizer: PreTrainedTokenizerBase, eos_ids: list[int], info: GGUFInfo
-) -> Any:
+def _generation_config(tokenizer: PreTrainedTokenizerBase, eos_ids: list[int], info: GGUFInfo) -> Any:
     """eos = every end-of-turn id; the author's temperature / top_p only when the GGUF file has them."""
+    from transformers import GenerationConfig
+
     pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos_ids[0]
     eos: int | list[int] = eos_ids if len(eos_ids) > 1 else eos_ids[0]
     fields: dict[str, Any] = {"eos_token_id": eos, "pad_token_id": pad}
@@ -347,7 +347,7 @@ def _generation_config(
         fields["bos_token_id"] = tokenizer.bos_token_id
     if info.sampling:
         fields.update(do_sample=True, **info.sampling)
-    return cls(**fields)
+    return GenerationConfig(**fields)
 
 
 def _check_folder(
@@ -364,16 +364,17 @@ def _check_folder(
 
     model, loaded_tokenizer = load_pretrained(folder, device="cpu", dtype="float32")
     if loaded_tokenizer.chat_template != tokenizer.chat_template:
-        raise ConfigError(f"{folder}: the written chat template differs from the GGUF file's")
+        raise ConfigError("import check: the written chat template differs from the GGUF file's")
     if _probe_ids(loaded_tokenizer) != probe:
-        raise ConfigError(f"{folder}: the written tokenizer encodes the probe conversation differently")
+        raise ConfigError("import check: the written tokenizer encodes the probe conversation differently")
     written = model.state_dict()
     changed = [k for k, v in state.items() if k not in written or not torch.equal(written[k], v)]
     if changed:
-        raise ConfigError(f"{folder}: {len(changed)} tensors differ after the round trip, e.g. {changed[0]}")
+        first = changed[0]
+        raise ConfigError(f"import check: {len(changed)} tensors changed in the round trip ({first}, ...)")
     diff = float((_logits(model, probe) - expected).abs().max())
     if not diff <= LOGIT_ATOL:  # also catches NaN
-        raise ConfigError(f"{folder}: logits differ from the GGUF model's by {diff:.3g} (> {LOGIT_ATOL})")
+        raise ConfigError(f"import check: logits differ from the GGUF model's by {diff:.3g} (> {LOGIT_ATOL})")
     return diff, model.num_parameters(), str(model.config.model_type)
 
 
