@@ -165,8 +165,10 @@ def _canonical(name: str) -> str | None:
 def _score(value: Any, name: str) -> int:
     if isinstance(value, bool):
         raise JudgeParseError(f"{name}: score must be an integer 1-5, got {value!r}")
-    if isinstance(value, (int, float)):
-        number = float(value)
+    if isinstance(value, int):  # compared as it is: an integer past 1e308 has no float
+        number = float(value) if 1 <= value <= 5 else math.nan
+    elif isinstance(value, float):
+        number = value
     else:
         match = re.match(r"\s*(\d+(?:\.\d+)?)", str(value))
         if match is None:

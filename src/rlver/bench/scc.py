@@ -145,8 +145,13 @@ def parse_scc_answer(text: str) -> Coordinate:
             data = None
         if isinstance(data, dict):
             for key in ("empathy", "creativity"):
-                if isinstance(data.get(key), (int, float)) and not isinstance(data.get(key), bool):
-                    values[key] = float(data[key])
+                value = data.get(key)
+                if isinstance(value, int) and not isinstance(value, bool) and not -2 <= value <= 2:
+                    # checked before float(): an integer past 1e308 has no float
+                    shown = str(value) if len(str(value)) <= 20 else str(value)[:17] + "..."
+                    raise JudgeParseError(f"{key} must be in -2..2, got {shown}")
+                if isinstance(value, (int, float)) and not isinstance(value, bool):
+                    values[key] = float(value)
     for key in ("empathy", "creativity"):
         if key not in values:
             match = re.search(rf"{key}\W*?([+-]?\d+(?:\.\d+)?)", text, re.IGNORECASE)
