@@ -45,9 +45,9 @@ def test_every_field_has_a_docstring():
 
 
 def test_example_configs_load():
-    for name in ("ppo.yaml", "grpo.yaml"):
+    for name in ("tiny-ppo.yaml", "tiny-grpo.yaml"):
         config = load_config(REPO / "configs" / name)
-        assert config.algo == name.split(".")[0]
+        assert config.algo == name.removeprefix("tiny-").split(".")[0]
 
 
 def test_yaml_round_trip(tmp_path):

@@ -1,7 +1,7 @@
 """``rlver train``: PPO or GRPO against a simulated user, from a YAML config plus overriding flags.
 
-rlver train --config configs/grpo.yaml
-rlver train --config configs/ppo.yaml --steps 50 --out runs/ppo --think
+rlver train --config configs/tiny-grpo.yaml
+rlver train --config configs/tiny-ppo.yaml --steps 50 --out runs/ppo --think
 rlver train --out runs/ppo --resume            # continue from the latest checkpoint of runs/ppo
 """
 
@@ -49,7 +49,10 @@ def register(app: typer.Typer) -> None:
     @cli_errors
     def train(
         config: Optional[Path] = typer.Option(
-            None, "--config", "-c", help="YAML config (see configs/*.yaml)."
+            None,
+            "--config",
+            "-c",
+            help="YAML config (configs/tiny-*.yaml: tiny CPU runs; configs/paper/: the paper's 7B recipes).",
         ),
         algo: Optional[str] = typer.Option(None, help="ppo or grpo."),
         policy: Optional[str] = typer.Option(None, help="Policy to train: hf:PATH or builtin:tiny."),

@@ -1,7 +1,7 @@
 """Reinforcement learning on dialogues: PPO and GRPO over the policy's own tokens.
 
     from rlver.rl import Trainer, load_config
-    Trainer(load_config("configs/grpo.yaml"), model, tokenizer, simulator, profiles).train()
+    Trainer(load_config("configs/tiny-grpo.yaml"), model, tokenizer, simulator, profiles).train()
 
 The math lives in :mod:`rlver.rl.advantages` and :mod:`rlver.rl.losses` (pure functions), the two
 algorithms in :mod:`rlver.rl.ppo` and :mod:`rlver.rl.grpo`, the loop in :mod:`rlver.rl.trainer`.

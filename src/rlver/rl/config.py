@@ -2,7 +2,8 @@
 
 Defaults are the RLVER paper's (Qwen2.5-7B, 32 profiles a step, actor lr 1e-6, critic lr 5e-6, no KL,
 entropy 0.001, temperature 1.0, gamma = lambda = 1). Tiny demo models need much larger learning
-rates: see ``configs/*.yaml``. YAML files are read by :mod:`rlver.rl.config_io`.
+rates: see ``configs/tiny-*.yaml``; the paper's 7B recipes are ``configs/paper/``. YAML files are
+read by :mod:`rlver.rl.config_io`.
 """
 
 from __future__ import annotations
