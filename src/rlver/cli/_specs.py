@@ -16,6 +16,10 @@ __all__ = [
     "POLICY_SPECS",
     "SIMULATOR_SPECS",
     "EndpointOptions",
+    "MAX_NEW_TOKENS_HELP",
+    "PolicySampling",
+    "TEMPERATURE_HELP",
+    "TOP_P_HELP",
     "key_env_help",
     "make_chat_client",
     "make_policy",
@@ -24,6 +28,11 @@ __all__ = [
 
 POLICY_SPECS = "openai:MODEL, reference:random, reference:oracle, hf:PATH, builtin:tiny"
 SIMULATOR_SPECS = "offline, openai:MODEL"
+
+
+TEMPERATURE_HELP = "Policy sampling temperature (default: a local model's own generation config, else 1.0; API 0.7)."
+TOP_P_HELP = "Policy nucleus sampling mass (default: a local model's own generation config, else 1.0)."
+MAX_NEW_TOKENS_HELP = "Most tokens per policy reply (default: 256 for a local model, 1024 for an API policy)."
 
 
 def key_env_help(role: str) -> str:
@@ -57,6 +66,26 @@ class EndpointOptions:
     """Sampling seed sent to the endpoint."""
 
 
+@dataclass(frozen=True)
+class PolicySampling:
+    """How the policy samples its replies (``--temperature``, ``--top-p``, ``--max-new-tokens``)."""
+
+    temperature: float | None = None
+    """``None``: a local model's own generation config (else 1.0); 0.7 for an API policy."""
+    top_p: float | None = None
+    """Nucleus mass; ``None``: a local model's own generation config (else 1.0); the API's default."""
+    max_new_tokens: int | None = None
+    """Most tokens per reply; ``None``: 256 for a local model, 1024 for an API policy."""
+
+    def __post_init__(self) -> None:
+        if self.temperature is not None and self.temperature < 0:
+            raise ConfigError(f"--temperature must be >= 0, got {self.temperature}")
+        if self.top_p is not None and not 0 < self.top_p <= 1:
+            raise ConfigError(f"--top-p must be in (0, 1], got {self.top_p}")
+        if self.max_new_tokens is not None and self.max_new_tokens < 1:
+            raise ConfigError(f"--max-new-tokens must be >= 1, got {self.max_new_tokens}")
+
+
 def _split(spec: str, what: str, valid: str) -> tuple[str, str]:
     kind, _, arg = spec.partition(":")
     if not kind:
@@ -84,15 +113,27 @@ def make_chat_client(model: str, options: EndpointOptions, *, default_temperatur
     return OpenAIChatClient(config)
 
 
-def make_policy(spec: str, options: EndpointOptions | None = None, *, seed: int = 0) -> Policy:
+def make_policy(
+    spec: str, options: EndpointOptions | None = None, *, seed: int = 0, sampling: PolicySampling | None = None
+) -> Policy:
     """Build a policy from ``openai:MODEL``, ``reference:random|oracle``, ``hf:PATH`` or ``builtin:tiny``."""
+    from dataclasses import replace
+
     kind, arg = _split(spec, "policy", POLICY_SPECS)
     options = options or EndpointOptions()
+    sampling = sampling or PolicySampling()
     if kind == "openai":
-        from rlver.policy.openai_policy import OpenAIPolicy
+        from rlver.policy.openai_policy import DEFAULT_POLICY_SAMPLING, OpenAIPolicy
 
-        client = make_chat_client(arg, options, default_temperature=0.7)
-        return OpenAIPolicy(client, sampling=client.config.sampling)
+        if sampling.temperature is not None:
+            options = replace(options, temperature=sampling.temperature)
+        client = make_chat_client(arg, options, default_temperature=DEFAULT_POLICY_SAMPLING.temperature)
+        params = replace(
+            client.config.sampling,
+            top_p=sampling.top_p,
+            max_tokens=sampling.max_new_tokens or DEFAULT_POLICY_SAMPLING.max_tokens,
+        )
+        return OpenAIPolicy(client, sampling=params)
     if kind == "reference":
         from rlver.policy.reference import ReferencePolicy
 
@@ -103,7 +144,13 @@ def make_policy(spec: str, options: EndpointOptions | None = None, *, seed: int 
         from rlver.policy.hf import GenerationSettings, HFPolicy
 
         path = _hf_path(kind, arg)
-        return HFPolicy.from_pretrained(path, settings=GenerationSettings(seed=seed))
+        settings = GenerationSettings(
+            seed=seed,
+            temperature=sampling.temperature,
+            top_p=sampling.top_p,
+            **({"max_new_tokens": sampling.max_new_tokens} if sampling.max_new_tokens else {}),
+        )
+        return HFPolicy.from_pretrained(path, settings=settings)
     raise ConfigError(f"unknown policy spec {spec!r}; expected one of: {POLICY_SPECS}")
 
 

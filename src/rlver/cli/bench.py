@@ -11,9 +11,13 @@ from rich.table import Table
 
 from rlver.cli._common import ALLOW_ERRORS_HELP, check_failures, cli_errors, console, parse_allowance, run_async
 from rlver.cli._specs import (
+    MAX_NEW_TOKENS_HELP,
     POLICY_SPECS,
     SIMULATOR_SPECS,
+    TEMPERATURE_HELP,
+    TOP_P_HELP,
     EndpointOptions,
+    PolicySampling,
     key_env_help,
     make_policy,
     make_simulator,
@@ -58,6 +62,9 @@ def bench(
     limit: Optional[int] = typer.Option(None, min=1, help="Only the first N profiles."),
     seed: int = typer.Option(0, help="Simulator / policy seed."),
     think: bool = typer.Option(False, "--think", help="Think-then-say mode for the policy."),
+    temperature: Optional[float] = typer.Option(None, help=TEMPERATURE_HELP),
+    top_p: Optional[float] = typer.Option(None, help=TOP_P_HELP),
+    max_new_tokens: Optional[int] = typer.Option(None, help=MAX_NEW_TOKENS_HELP),
     system_prompt: Optional[str] = typer.Option(None, help="Policy system prompt (default: rlver's)."),
     language: Optional[str] = typer.Option(None, help="Simulator prompt language (en|zh); default: the profile's."),
     cache_dir: Optional[Path] = typer.Option(None, help="Cache simulator responses here (reruns are free)."),
@@ -81,7 +88,10 @@ def bench(
         profile_list = profile_list[:limit]
     preset_obj = get_preset(preset)
     policy_obj = make_policy(
-        policy, EndpointOptions(base_url=policy_base_url, api_key_env=policy_key_env, seed=seed), seed=seed
+        policy,
+        EndpointOptions(base_url=policy_base_url, api_key_env=policy_key_env, seed=seed),
+        seed=seed,
+        sampling=PolicySampling(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens),
     )
     sim_options = EndpointOptions(
         base_url=simulator_base_url,

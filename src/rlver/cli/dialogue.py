@@ -21,9 +21,13 @@ from rich.panel import Panel
 
 from rlver.cli._common import cli_errors, console, run_async
 from rlver.cli._specs import (
+    MAX_NEW_TOKENS_HELP,
     POLICY_SPECS,
     SIMULATOR_SPECS,
+    TEMPERATURE_HELP,
+    TOP_P_HELP,
     EndpointOptions,
+    PolicySampling,
     key_env_help,
     make_policy,
     make_simulator,
@@ -203,6 +207,9 @@ def register(app: typer.Typer) -> None:
         preset: str = typer.Option("sage", help=f"Preset: {', '.join(PRESETS)}."),
         seed: int = typer.Option(0, help="Seed."),
         think: bool = typer.Option(False, "--think", help="Think-then-say policy."),
+        temperature: Optional[float] = typer.Option(None, help=TEMPERATURE_HELP),
+        top_p: Optional[float] = typer.Option(None, help=TOP_P_HELP),
+        max_new_tokens: Optional[int] = typer.Option(None, help=MAX_NEW_TOKENS_HELP),
         thoughts: bool = typer.Option(
             True, "--thoughts/--no-thoughts", help="Show the simulated user's inner thoughts."
         ),
@@ -214,7 +221,10 @@ def register(app: typer.Typer) -> None:
         profile = _pick_profile(profiles, profile_id)
         rules = get_preset(preset)
         policy_obj = make_policy(
-            policy, EndpointOptions(base_url=policy_base_url, api_key_env=policy_key_env, seed=seed), seed=seed
+            policy,
+            EndpointOptions(base_url=policy_base_url, api_key_env=policy_key_env, seed=seed),
+            seed=seed,
+            sampling=PolicySampling(temperature=temperature, top_p=top_p, max_new_tokens=max_new_tokens),
         )
         sim = make_simulator(
             simulator, EndpointOptions(base_url=simulator_base_url, api_key_env=simulator_key_env, seed=seed)

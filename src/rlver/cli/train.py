@@ -77,6 +77,9 @@ def register(app: typer.Typer) -> None:
             None, help="Policy replies per dialogue (default: the preset's)."
         ),
         actor_lr: Optional[float] = typer.Option(None, help="Policy learning rate."),
+        temperature: Optional[float] = typer.Option(None, help="Policy sampling temperature (rollout.temperature)."),
+        top_p: Optional[float] = typer.Option(None, help="Policy nucleus sampling mass (rollout.top_p)."),
+        max_new_tokens: Optional[int] = typer.Option(None, help="Most tokens per policy reply (rollout.max_new_tokens)."),
         resume: bool = typer.Option(False, "--resume", help="Continue from the latest checkpoint in --out."),
         resume_from: Optional[Path] = typer.Option(None, help="Continue from this checkpoint folder."),
         device: Optional[str] = typer.Option(
@@ -104,6 +107,9 @@ def register(app: typer.Typer) -> None:
             "rollout.group_size": group_size,
             "rollout.max_turns": max_turns,
             "optim.actor_lr": actor_lr,
+            "rollout.temperature": temperature,
+            "rollout.top_p": top_p,
+            "rollout.max_new_tokens": max_new_tokens,
             "logging.progress": progress,
         }
         resuming = resume or resume_from is not None

@@ -97,13 +97,15 @@ class TokenSampler(LogitsProcessor):
     def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
         self._take(input_ids[:, -1])
         scaled = scores.float() / self.temperature  # (B, V) logits / T
-        self._pending = torch.log_softmax(scaled, dim=-1)  # (B, V) log pi_T(. | s)
         if self.greedy:
+            self._pending = torch.log_softmax(scaled, dim=-1)  # (B, V) log pi_1(. | s)
             return scores
+        # The log-probs of the distribution actually sampled from: pi_T renormalised over the nucleus
+        # (top_p = 1: the whole vocabulary). A sampled token is always inside the nucleus.
+        kept = nucleus_filter(scaled, self.top_p)  # (B, V)
+        self._pending = torch.log_softmax(kept, dim=-1)  # (B, V) log pi_T,p(. | s)
         # argmax(z + g) with g ~ Gumbel(0, 1) is distributed as softmax(z) (Gumbel-max trick).
-        return nucleus_filter(scaled, self.top_p) + batch_noise(
-            scaled.shape, generators=self.generator, device=scaled.device
-        )
+        return kept + batch_noise(scaled.shape, generators=self.generator, device=scaled.device)
 
     def finish(self, last_tokens: torch.Tensor) -> torch.Tensor:
         """Log-probs of all sampled tokens, (B, N); ``last_tokens`` = the final step's tokens."""

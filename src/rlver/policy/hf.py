@@ -15,7 +15,7 @@ import itertools
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -57,10 +57,13 @@ __all__ = ["GenerationSettings", "GenerationStats", "HFPolicy", "SampledReply", 
 class GenerationSettings:
     """How the policy samples one turn."""
 
-    temperature: float = 1.0
-    """Sampling temperature; 0 = greedy. Log-probs are taken under this temperature (1 when greedy)."""
-    top_p: float = 1.0
-    """Nucleus sampling mass. Log-probs ignore the nucleus cut (they are log_softmax(logits / T))."""
+    temperature: float | None = None
+    """Sampling temperature; 0 = greedy. Log-probs are taken under this temperature (1 when greedy).
+    ``None``: the model's own ``generation_config.json`` value when it sets one, else 1.0."""
+    top_p: float | None = None
+    """Nucleus sampling mass (1.0 = off). The recorded log-probs are those of the distribution actually
+    sampled from: log-softmax over the nucleus (see docs/hf-policy.md for what that does to PPO
+    ratios). ``None``: the model's own ``generation_config.json`` value when it sets one, else 1.0."""
     max_new_tokens: int = 256
     """Most tokens sampled per turn. A reply cut here gets the end-of-turn id appended with mask 0."""
     max_context_tokens: int | None = None
@@ -90,9 +93,9 @@ class GenerationSettings:
     dialogue re-prefills its whole trace next turn."""
 
     def __post_init__(self) -> None:
-        if self.temperature < 0:
+        if self.temperature is not None and self.temperature < 0:
             raise ConfigError(f"temperature must be >= 0, got {self.temperature}")
-        if not 0 < self.top_p <= 1:
+        if self.top_p is not None and not 0 < self.top_p <= 1:
             raise ConfigError(f"top_p must be in (0, 1], got {self.top_p}")
         if self.max_new_tokens < 1:
             raise ConfigError(f"max_new_tokens must be >= 1, got {self.max_new_tokens}")
@@ -108,6 +111,29 @@ class GenerationSettings:
     @property
     def greedy(self) -> bool:
         return self.temperature == 0
+
+    def for_model(self, model: object) -> GenerationSettings:
+        """These settings with ``temperature`` / ``top_p`` left unset taken from the model's own
+        generation config (only values its ``generation_config.json`` sets; transformers' class
+        defaults do not count), else 1.0: a chat model samples as its authors recommend unless told
+        otherwise."""
+        own = _model_sampling(model)
+        return replace(
+            self,
+            temperature=self.temperature if self.temperature is not None else own.get("temperature", 1.0),
+            top_p=self.top_p if self.top_p is not None else own.get("top_p", 1.0),
+        )
+
+
+def _model_sampling(model: object) -> dict[str, float]:
+    """``temperature`` / ``top_p`` that a checkpoint's generation config sets explicitly."""
+    config = getattr(model, "generation_config", None)
+    if config is None:
+        return {}
+    explicit = config.to_diff_dict()
+    if explicit.get("do_sample") is False:  # the authors ship it greedy
+        return {"temperature": 0.0}
+    return {k: float(explicit[k]) for k in ("temperature", "top_p") if isinstance(explicit.get(k), (int, float))}
 
 
 class HFPolicy:
@@ -133,7 +159,7 @@ class HFPolicy:
         self.name = name
         self.model = model
         self.tokenizer = tokenizer
-        self.settings = settings or GenerationSettings()
+        self.settings = (settings or GenerationSettings()).for_model(model)
         self.pad_id = int(tokenizer.pad_token_id) if tokenizer.pad_token_id is not None else self.eos_id
         self.max_context_tokens = self.settings.max_context_tokens or int(
             getattr(model.config, "max_position_embeddings", 0) or 32768
