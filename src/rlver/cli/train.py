@@ -3,6 +3,7 @@
 rlver train --config configs/tiny-grpo.yaml
 rlver train --config configs/tiny-ppo.yaml --steps 50 --out runs/ppo --think
 rlver train --out runs/ppo --resume            # continue from the latest checkpoint of runs/ppo
+rlver train --config configs/paper/native-grpo.yaml --policy hf:/models/Qwen2.5-7B-Instruct --dry-run --gpu-memory 80
 """
 
 from __future__ import annotations
@@ -91,6 +92,15 @@ def register(app: typer.Typer) -> None:
         preflight: bool = typer.Option(
             True, "--preflight/--no-preflight", help="Ask the simulator endpoint once before loading the model."
         ),
+        dry_run: bool = typer.Option(
+            False,
+            "--dry-run",
+            help="Print the memory plan (from the model's config.json only: no weights, no endpoint) and the "
+            "largest batch that fits --gpu-memory; exit 2 when the run would not fit.",
+        ),
+        gpu_memory: Optional[float] = typer.Option(
+            None, help="GiB of the GPU --dry-run plans for (80 for an 80 GB A100/H100; default: the visible GPU's)."
+        ),
     ) -> None:
         """Train a policy with PPO or GRPO against the simulated user; final emotion / 100 is the reward."""
         overrides: dict[str, Any] = {
@@ -114,6 +124,11 @@ def register(app: typer.Typer) -> None:
         }
         resuming = resume or resume_from is not None
         cfg = build_config(config, overrides, resume=resuming)
+        if dry_run:  # arithmetic on config.json: nothing is loaded, called or written
+            from rlver.cli._dry_run import print_memory_plan
+
+            print_memory_plan(cfg, device=device, gpu_memory=gpu_memory)
+            return
         out_dir = Path(cfg.out_dir)
         _check_out_dir(out_dir, resuming)
 

@@ -1,0 +1,529 @@
+"""Memory plan of a training run before launch (``rlver train --dry-run``): pure arithmetic on the
+model's config.json and the training config; no weights are loaded.
+
+Two phases take turns on one device, each on top of what persists across steps (weights, the bf16
+copies autocast keeps of fp32 trainable weights, gradients, AdamW moments, critic, reference):
+
+* **rollout**: the KV cache of every live dialogue, plus the attention's transient over it;
+* **update**: the saved activations of one micro-batch, one layer's backward workspace and the
+  log-prob chunk.
+
+Activations are counted tensor by tensor from what autograd saves in a Qwen2/Llama decoder layer
+(checked with ``saved_tensors_hooks`` against transformers 5.x for fp32, bf16 autocast on fp32
+weights, LoRA on fp32 and LoRA on bf16 weights; see :func:`layer_activation_bytes`), and the whole
+estimate against measured peaks by ``benchmarks/memory_plan_check.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+from rlver.errors import ConfigError
+from rlver.rl.config import TrainConfig
+
+__all__ = [
+    "ALLOCATOR_MARGIN",
+    "CUDA_CONTEXT_BYTES",
+    "GIB",
+    "PREFILL_TOKENS",
+    "FitCheck",
+    "MemoryPlan",
+    "ModelShape",
+    "check_fit",
+    "decoder_layer_parameters",
+    "kv_cache_bytes",
+    "layer_activation_bytes",
+    "logprob_chunk_bytes",
+    "lora_parameter_count",
+    "parameter_count",
+    "plan_memory",
+    "projection_dims",
+    "read_model_shape",
+    "require_fit",
+    "usable_bytes",
+]
+
+GIB = 1 << 30
+"""Bytes in a GiB: a card sold as "80 GB" (A100, H100) holds 80 GiB."""
+CUDA_CONTEXT_BYTES = 1 * GIB
+"""What the CUDA context, cuBLAS workspaces and kernels take outside PyTorch's allocator (~0.5-1 GiB)."""
+ALLOCATOR_MARGIN = 0.05
+"""Share of the plan added for the caching allocator's fragmentation."""
+PREFILL_TOKENS = 512
+"""Tokens one dialogue prefills in a generate call: system prompt + opening on the first turn, one
+user message later (the kept KV cache covers the rest of the trace)."""
+_SAMPLING_BUFFERS = 5
+"""fp32 (batch, vocabulary) tensors alive while a token is sampled: logits, scaled logits,
+log-softmax, Gumbel noise, perturbed scores."""
+
+
+@dataclass(frozen=True)
+class ModelShape:
+    """The architecture numbers of a Qwen2/Llama-style decoder, read from config.json."""
+
+    hidden_size: int
+    """Width of the residual stream (h)."""
+    intermediate_size: int
+    """Width of the SwiGLU MLP (I)."""
+    num_layers: int
+    """Decoder layers (L)."""
+    num_heads: int
+    """Query heads."""
+    num_kv_heads: int
+    """Key/value heads (grouped-query attention)."""
+    head_dim: int
+    """Width of one attention head."""
+    vocab_size: int
+    """Rows of the embedding and of the LM head (V)."""
+    tie_word_embeddings: bool
+    """True when the LM head is the embedding matrix (no separate V x h weight)."""
+    qkv_bias: bool
+    """Biases on the q/k/v projections (Qwen2: yes; Llama: ``attention_bias``)."""
+    model_type: str = "qwen2"
+    """config.json's ``model_type``, for the printout."""
+
+    @property
+    def q_dim(self) -> int:
+        """Width of all query heads: num_heads x head_dim."""
+        return self.num_heads * self.head_dim
+
+    @property
+    def kv_dim(self) -> int:
+        """Width of all key (or value) heads: num_kv_heads x head_dim."""
+        return self.num_kv_heads * self.head_dim
+
+
+def read_model_shape(folder: str | Path) -> ModelShape:
+    """The :class:`ModelShape` in ``folder/config.json`` (the config only: weights are never read)."""
+    path = Path(folder) / "config.json"
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: no such file (a model folder needs its config.json)") from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ConfigError(f"{path}: not a readable JSON config ({exc})") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: expected a JSON object")
+    missing = [k for k in ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
+                           "vocab_size") if not isinstance(raw.get(k), int) or raw[k] < 1]
+    if missing:
+        raise ConfigError(f"{path}: missing or invalid {', '.join(missing)} (a Qwen2/Llama-style decoder is expected)")
+    heads = raw["num_attention_heads"]
+    kv_heads = raw.get("num_key_value_heads") or heads
+    head_dim = raw.get("head_dim") or raw["hidden_size"] // heads
+    model_type = str(raw.get("model_type", "unknown"))
+    return ModelShape(
+        hidden_size=raw["hidden_size"],
+        intermediate_size=raw["intermediate_size"],
+        num_layers=raw["num_hidden_layers"],
+        num_heads=heads,
+        num_kv_heads=int(kv_heads),
+        head_dim=int(head_dim),
+        vocab_size=raw["vocab_size"],
+        tie_word_embeddings=bool(raw.get("tie_word_embeddings", False)),
+        qkv_bias=model_type == "qwen2" or bool(raw.get("attention_bias", False)),
+        model_type=model_type,
+    )
+
+
+# ------------------------------------------------------------------------------------ parameters
+def projection_dims(shape: ModelShape) -> dict[str, tuple[int, int]]:
+    """(in, out) features of each linear projection of a decoder layer, by module name."""
+    h, i = shape.hidden_size, shape.intermediate_size
+    return {
+        "q_proj": (h, shape.q_dim),
+        "k_proj": (h, shape.kv_dim),
+        "v_proj": (h, shape.kv_dim),
+        "o_proj": (shape.q_dim, h),
+        "gate_proj": (h, i),
+        "up_proj": (h, i),
+        "down_proj": (i, h),
+    }
+
+
+def decoder_layer_parameters(shape: ModelShape) -> int:
+    """Parameters of one decoder layer: projections (+ q/k/v biases) and two RMSNorm weights."""
+    weights = sum(n_in * n_out for n_in, n_out in projection_dims(shape).values())
+    bias = shape.q_dim + 2 * shape.kv_dim if shape.qkv_bias else 0
+    return weights + bias + 2 * shape.hidden_size  # + input and post-attention RMSNorm weights
+
+
+def parameter_count(shape: ModelShape) -> int:
+    """All parameters: embedding V*h + L layers + final norm h + LM head V*h unless tied."""
+    head = 0 if shape.tie_word_embeddings else shape.vocab_size * shape.hidden_size
+    embedding = shape.vocab_size * shape.hidden_size
+    return embedding + shape.num_layers * decoder_layer_parameters(shape) + shape.hidden_size + head
+
+
+def lora_parameter_count(shape: ModelShape, r: int, targets: tuple[str, ...], *, with_head: bool = True) -> int:
+    """Adapter parameters: r * (in + out) per targeted projection per layer (+ the LM head if targeted)."""
+    dims = projection_dims(shape)
+    total = 0
+    for name in targets:
+        if name in dims:
+            n_in, n_out = dims[name]
+            total += shape.num_layers * r * (n_in + n_out)  # A: r x in, B: out x r
+        elif name == "lm_head":
+            total += r * (shape.hidden_size + shape.vocab_size) if with_head else 0
+        else:
+            raise ConfigError(
+                f"lora.target_modules: cannot size {name!r} (known: {', '.join([*dims, 'lm_head'])})"
+            )
+    return total
+
+
+# ------------------------------------------------------------------------------------ bytes
+def kv_cache_bytes(layers: int, kv_heads: int, head_dim: int, dtype_bytes: int, tokens: int) -> int:
+    """Keys and values of ``tokens`` positions."""
+    return layers * 2 * kv_heads * head_dim * dtype_bytes * tokens  # K and V per layer per token
+
+
+def logprob_chunk_bytes(chunk: int, vocab: int, compute_bytes: int) -> int:
+    """The LM-head chunk while it is scored with gradients: fp32 logits and their fp32 gradient
+    (rl/forward.py), plus, under bf16 autocast, the bf16 logits and the bf16 gradient of the head's
+    matmul."""
+    fp32_pair = chunk * vocab * 4 * 2  # (chunk, V) fp32 logits + their gradient
+    low_precision = chunk * vocab * compute_bytes * 2 if compute_bytes < 4 else 0
+    return fp32_pair + low_precision
+
+
+def layer_activation_bytes(
+    shape: ModelShape,
+    *,
+    compute_bytes: int,
+    weight_bytes: int,
+    lora_targets: frozenset[str] | None = None,
+    lora_r: int = 0,
+) -> int:
+    """Bytes autograd keeps per token for one Qwen2/Llama decoder layer (training, SDPA attention).
+
+    ``lora_targets`` None = full fine-tuning (every weight trains); a set = LoRA on those modules.
+    c = compute bytes (2 under bf16 autocast), w = the residual stream's (= the weights') bytes:
+
+        RMSNorm x 2      4h (its input in fp32) + w*h (the normalised input, only if its weight trains)
+        attention        4 * c * q_dim: q, k, v (GQA heads expanded: the batch has a padding mask)
+                         and the output, kept by SDPA
+        MLP              3 * c * I: gate and up outputs, SiLU output
+        projections      each input a training projection needs: shared by q/k/v (and by gate/up)
+                         when no cast is needed, else one cast copy per projection: autocast casting
+                         fp32 inputs, or peft casting to the fp32 adapters and autocast back
+        LoRA             c * r per adapter (its A output)
+    """
+    h, i, q = shape.hidden_size, shape.intermediate_size, shape.q_dim
+    c, w = compute_bytes, weight_bytes
+    full = lora_targets is None
+    lora = lora_targets or frozenset()
+
+    def trains(module: str) -> bool:
+        return full or module in lora
+
+    def copies(module: str, input_bytes: int) -> bool:
+        return trains(module) and (input_bytes != c or (not full and c != 4))
+
+    norms = 2 * (4 * h + (w * h if full else 0))
+    attention = 4 * c * q
+    mlp = 3 * c * i
+    inputs = 0
+    for readers, dim, input_bytes, already_saved in (
+        (("q_proj", "k_proj", "v_proj"), h, w, False),  # the input RMSNorm's output
+        (("gate_proj", "up_proj"), h, w, False),  # the post-attention RMSNorm's output
+        (("o_proj",), q, c, True),  # SDPA's output, kept by SDPA anyway
+        (("down_proj",), i, c, False),  # SiLU(gate) * up
+    ):
+        inputs += sum(c * dim for m in readers if copies(m, input_bytes))
+        shared = any(trains(m) and not copies(m, input_bytes) for m in readers)
+        inputs += c * dim if shared and not already_saved else 0
+    adapters = c * lora_r * len(lora & set(projection_dims(shape)))
+    return norms + attention + mlp + inputs + adapters
+
+
+def _trunk_activation_bytes(
+    shape: ModelShape, *, compute_bytes: int, weight_bytes: int, lora_targets: frozenset[str] | None,
+    lora_r: int, checkpointing: bool,
+) -> tuple[int, int]:
+    """(saved bytes per token of the whole decoder, backward workspace per token).
+
+    Without checkpointing every layer keeps its activations and the backward of one layer needs
+    about as much again for the gradients of its tensors. With activation checkpointing a layer
+    keeps only its input (w*h) and the backward recomputes one layer at a time: that layer's
+    activations plus their gradients. The final RMSNorm keeps 4h (+ w*h if its weight trains).
+    """
+    layer = layer_activation_bytes(
+        shape, compute_bytes=compute_bytes, weight_bytes=weight_bytes, lora_targets=lora_targets, lora_r=lora_r
+    )
+    h, w = shape.hidden_size, weight_bytes
+    final_norm = 4 * h + (w * h if lora_targets is None else 0)
+    if checkpointing:
+        return shape.num_layers * w * h + final_norm, 2 * layer
+    return shape.num_layers * layer + final_norm, layer
+
+
+def usable_bytes(budget_bytes: int, device_type: str) -> int:
+    """What a plan may use of ``budget_bytes``: less the CUDA context, less the allocator's margin."""
+    context = CUDA_CONTEXT_BYTES if device_type == "cuda" else 0
+    return max(0, int((budget_bytes - context) / (1 + ALLOCATOR_MARGIN)))
+
+
+def _dtype_bytes(config: TrainConfig, device_type: str) -> tuple[int, int]:
+    """(weight bytes, compute bytes) as ``rlver train`` sets the run up.
+
+    Full fine-tuning loads fp32 weights (they are the master weights); LoRA loads the device's
+    preferred dtype, bf16 on a GPU (one that supports bf16 is assumed: A100, H100 and later).
+    ``optim.precision`` bf16, or auto on a GPU, runs forward passes under bf16 autocast.
+    """
+    weight = 2 if config.lora.enabled and device_type == "cuda" else 4
+    precision = config.optim.precision
+    autocast = precision == "bf16" or (precision == "auto" and device_type == "cuda")
+    return weight, 2 if autocast or weight == 2 else 4
+
+
+@dataclass(frozen=True)
+class MemoryPlan:
+    """Bytes of one training run on one device (see :func:`plan_memory`); peaks are properties."""
+
+    shape: ModelShape
+    """The policy's architecture."""
+    device_type: str
+    """``cuda`` or ``cpu``: what the dtypes were resolved for."""
+    weight_bytes: int
+    """Bytes per base weight: 4 (fp32) or 2 (bf16, LoRA on a GPU)."""
+    compute_bytes: int
+    """Bytes per activation element: 2 under bf16 autocast, else 4."""
+    parameters: int
+    """Policy parameters."""
+    trainable: int
+    """Trainable policy parameters (LoRA adapters, or all of them)."""
+    critic_parameters: int
+    """Critic parameters (a separate critic's decoder + head, or a value head); 0 for GRPO."""
+    critic_trainable: int
+    """Trainable critic parameters."""
+    weights: int
+    """Policy weights: frozen ones at ``weight_bytes``, trainable ones in fp32 (the master weights)."""
+    autocast_copies: int
+    """bf16 copies bf16 autocast keeps of fp32 trainable weights (policy and critic) while it runs."""
+    gradients: int
+    """fp32 gradients of the trainable policy parameters."""
+    optimizer: int
+    """AdamW's two fp32 moments per trainable policy parameter."""
+    critic: int
+    """Critic weights, gradients and AdamW moments."""
+    reference: int
+    """Frozen reference policy for the KL penalty (only kl_coef > 0 without LoRA)."""
+    concurrency: int
+    """Dialogues live at once in the rollout (rollout.max_concurrent, at most a step's dialogues)."""
+    rollout_per_dialogue: int
+    """Rollout bytes per live dialogue: its KV cache kept between turns, the batch's padded copy of it
+    during generate, attention over it with the GQA heads expanded (one layer at a time), prefill and
+    sampling buffers."""
+    kv_cache_per_dialogue: int
+    """Of ``rollout_per_dialogue``: the KV cache of one dialogue of ``tokens_per_dialogue`` tokens."""
+    tokens_per_dialogue: int
+    """Tokens per dialogue in the plan: rollout.max_length."""
+    activations_per_token: int
+    """Saved activations per token of the update (policy, critic and value head together)."""
+    workspace_per_token: int
+    """Backward workspace per token: one layer's gradients (two layers' worth with checkpointing)."""
+    mask_per_dialogue: int
+    """The attention mask of one dialogue (T x T in compute dtype, once per model in the update)."""
+    micro_batch: int
+    """Dialogues per forward/backward in the update: ceil(minibatch_size / grad_accumulation)."""
+    grad_accumulation: int
+    """Micro-batches per optimizer step (optim.grad_accumulation)."""
+    logprob_chunk: int
+    """The LM-head chunk scored at once (optim.logprob_chunk_size x vocabulary)."""
+    optimizer_step: int
+    """Temporaries of the AdamW step (foreach: one fp32 tensor per trainable parameter)."""
+
+    @property
+    def persistent(self) -> int:
+        """What stays allocated across both phases."""
+        return (self.weights + self.autocast_copies + self.gradients + self.optimizer + self.critic
+                + self.reference)
+
+    @property
+    def update_per_dialogue(self) -> int:
+        """Update bytes per dialogue of the micro-batch: activations, workspace, attention mask."""
+        per_token = self.activations_per_token + self.workspace_per_token
+        return self.tokens_per_dialogue * per_token + self.mask_per_dialogue
+
+    @property
+    def kv_cache(self) -> int:
+        """KV cache of the rollout's live dialogues."""
+        return self.concurrency * self.kv_cache_per_dialogue
+
+    @property
+    def activations(self) -> int:
+        """Saved activations of the configured micro-batch."""
+        return self.micro_batch * self.tokens_per_dialogue * self.activations_per_token
+
+    def update_peak(self, micro_batch: int) -> int:
+        """Peak of the update with ``micro_batch`` dialogues per forward/backward."""
+        backward = self.persistent + self.logprob_chunk + micro_batch * self.update_per_dialogue
+        return max(backward, self.persistent + self.optimizer_step)
+
+    def rollout_peak(self, concurrency: int) -> int:
+        """Peak of the rollout with ``concurrency`` live dialogues."""
+        return self.persistent + concurrency * self.rollout_per_dialogue
+
+    @property
+    def peak(self) -> int:
+        """The larger phase as configured."""
+        return max(self.rollout_peak(self.concurrency), self.update_peak(self.micro_batch))
+
+
+def plan_memory(config: TrainConfig, shape: ModelShape, *, device_type: str = "cuda") -> MemoryPlan:
+    """The memory plan of ``config`` training a ``shape`` policy on one ``device_type`` device."""
+    w, c = _dtype_bytes(config, device_type)
+    lora = config.lora
+    total = parameter_count(shape)
+    head = 0 if shape.tie_word_embeddings else shape.vocab_size * shape.hidden_size
+    trainable = lora_parameter_count(shape, lora.r, lora.target_modules) if lora.enabled else total
+    frozen = total if lora.enabled else 0
+    targets = frozenset(lora.target_modules) if lora.enabled else None
+
+    critic_frozen = critic_trainable = 0
+    if config.algo == "ppo":
+        critic_trainable = shape.hidden_size + 1  # the value head, Linear(h, 1)
+        if config.ppo.critic == "separate":  # + a copy of the decoder (no LM head), with its own adapters
+            decoder = total - head
+            if lora.enabled:
+                critic_frozen = decoder
+                critic_trainable += lora_parameter_count(shape, lora.r, lora.target_modules, with_head=False)
+            else:
+                critic_trainable += decoder
+    copies = 2 * (trainable + critic_trainable) if c == 2 else 0  # autocast caches bf16 casts of fp32 leaves
+
+    policy_act, workspace = _trunk_activation_bytes(
+        shape, compute_bytes=c, weight_bytes=w, lora_targets=targets, lora_r=lora.r,
+        checkpointing=config.optim.gradient_checkpointing,
+    )
+    h = shape.hidden_size
+    activations = policy_act + w * h  # + the trunk output at the policy's positions (the chunks' input)
+    models = 1
+    if config.algo == "ppo":
+        activations += 4 * h  # the value head's fp32 input
+        if config.ppo.critic == "separate":
+            critic_act, _ = _trunk_activation_bytes(
+                shape, compute_bytes=c, weight_bytes=w, lora_targets=targets, lora_r=lora.r,
+                checkpointing=config.optim.gradient_checkpointing,
+            )
+            activations += critic_act
+            models = 2
+
+    tokens = config.rollout.max_length
+    minibatch = min(config.optim.minibatch_size or config.episodes_per_step, config.episodes_per_step)
+    kv = kv_cache_bytes(shape.num_layers, shape.num_kv_heads, shape.head_dim, c, tokens)
+    rollout_per_dialogue = (
+        2 * kv  # the kept cache + the batch's padded copy of it during generate
+        + 2 * tokens * shape.q_dim * c  # one layer's K and V with the GQA heads expanded
+        + PREFILL_TOKENS * (3 * shape.intermediate_size + 4 * shape.q_dim) * c  # one layer's prefill
+        + _SAMPLING_BUFFERS * shape.vocab_size * 4  # fp32 (1, V) buffers of the sampler
+    )
+    return MemoryPlan(
+        shape=shape,
+        device_type=device_type,
+        weight_bytes=w,
+        compute_bytes=c,
+        parameters=total,
+        trainable=trainable,
+        critic_parameters=critic_frozen + critic_trainable,
+        critic_trainable=critic_trainable,
+        weights=frozen * w + trainable * 4,
+        autocast_copies=copies,
+        gradients=trainable * 4,
+        optimizer=trainable * 8,  # AdamW exp_avg + exp_avg_sq, fp32
+        critic=critic_frozen * w + critic_trainable * (4 + 4 + 8),  # weights + gradients + moments
+        reference=total * w if config.loss.kl_coef > 0 and not lora.enabled else 0,
+        concurrency=min(config.rollout.max_concurrent, config.episodes_per_step),
+        rollout_per_dialogue=rollout_per_dialogue,
+        kv_cache_per_dialogue=kv,
+        tokens_per_dialogue=tokens,
+        activations_per_token=activations,
+        workspace_per_token=workspace,
+        mask_per_dialogue=models * tokens * tokens * c,
+        micro_batch=math.ceil(minibatch / config.optim.grad_accumulation),
+        grad_accumulation=config.optim.grad_accumulation,
+        logprob_chunk=logprob_chunk_bytes(config.optim.logprob_chunk_size, shape.vocab_size, c),
+        optimizer_step=4 * (trainable + critic_trainable),
+    )
+
+
+# ------------------------------------------------------------------------------------ the verdict
+@dataclass(frozen=True)
+class FitCheck:
+    """A plan against a memory budget."""
+
+    budget: int
+    """The device's memory in bytes (--gpu-memory)."""
+    usable: int
+    """What the plan may use: the budget less the CUDA context and the allocator's margin."""
+    largest_micro_batch: int
+    """Most dialogues per forward/backward that fit (0: not even one)."""
+    largest_concurrency: int
+    """Most live rollout dialogues that fit."""
+    micro_batch: int
+    """The configured micro-batch."""
+    concurrency: int
+    """The configured rollout concurrency."""
+
+    @property
+    def fits(self) -> bool:
+        """Both phases fit as configured."""
+        return self.micro_batch <= self.largest_micro_batch and self.concurrency <= self.largest_concurrency
+
+
+def check_fit(plan: MemoryPlan, budget_bytes: int) -> FitCheck:
+    """The largest micro-batch and rollout concurrency that fit ``budget_bytes``."""
+    usable = usable_bytes(budget_bytes, plan.device_type)
+    room = usable - plan.persistent - plan.logprob_chunk
+    largest_micro = room // plan.update_per_dialogue if room > 0 else 0
+    if plan.update_peak(max(largest_micro, 1)) > usable:  # the optimizer step alone does not fit
+        largest_micro = 0
+    room = usable - plan.persistent
+    largest_concurrency = room // plan.rollout_per_dialogue if room > 0 else 0
+    return FitCheck(
+        budget=budget_bytes,
+        usable=usable,
+        largest_micro_batch=int(largest_micro),
+        largest_concurrency=int(largest_concurrency),
+        micro_batch=plan.micro_batch,
+        concurrency=plan.concurrency,
+    )
+
+
+def require_fit(plan: MemoryPlan, check: FitCheck, config: TrainConfig) -> None:
+    """Raise :class:`ConfigError` (one line: what does not fit, and the ways out) unless it fits."""
+    if check.fits:
+        return
+    gib = check.budget / GIB
+    problems, ways = [], []
+    if check.micro_batch > check.largest_micro_batch:
+        problems.append(
+            f"the update needs {plan.update_peak(plan.micro_batch) / GIB:.1f} GiB with {plan.micro_batch} "
+            f"dialogue(s) of {plan.tokens_per_dialogue} tokens per micro-batch"
+        )
+        if check.largest_micro_batch >= 1:
+            accumulation = math.ceil(plan.micro_batch * config.optim.grad_accumulation / check.largest_micro_batch)
+            ways.append(f"a smaller batch: optim.grad_accumulation: {accumulation} "
+                        f"(micro-batches of {check.largest_micro_batch} dialogues)")
+        else:
+            ways.append("a smaller batch: optim.minibatch_size / optim.grad_accumulation for 1 dialogue per "
+                        "micro-batch, and a shorter rollout.max_length")
+    if check.concurrency > check.largest_concurrency:
+        problems.append(f"the rollout needs {plan.rollout_peak(plan.concurrency) / GIB:.1f} GiB with "
+                        f"{plan.concurrency} live dialogues")
+        if check.largest_concurrency >= 1:
+            ways.append(f"rollout.max_concurrent: {check.largest_concurrency}")
+    if not config.lora.enabled:
+        ways.append("LoRA (lora.enabled: true)")
+    if not config.optim.gradient_checkpointing:
+        ways.append("gradient checkpointing (optim.gradient_checkpointing: true)")
+    if config.algo == "ppo" and config.ppo.critic == "separate":
+        ways.append("ppo.critic: value_head (no second model)")
+    recipe = f"{config.algo}{'-think' if config.rollout.think else ''}"
+    ways.append(f"or verl on several GPUs (rlver export verl --recipe {recipe})")
+    raise ConfigError(f"does not fit {gib:g} GiB: {'; '.join(problems)}; ways out: {', '.join(ways)}")
+
