@@ -195,7 +195,8 @@ def _pointer_target(pointer: Path) -> str | None:
         name = pointer.read_bytes().decode("utf-8").strip()
     except (OSError, UnicodeDecodeError):
         return None
-    return name if _STEP_DIR.fullmatch(name) else None
+    # ASCII digits, at most 20: a longer name is damage, and the OS refuses names past 255 bytes.
+    return name if re.fullmatch(r"step-[0-9]{1,20}", name) else None
 
 
 @dataclass(frozen=True)
