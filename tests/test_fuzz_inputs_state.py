@@ -329,3 +329,28 @@ def test_a_trainer_state_that_is_not_one_is_rejected(tmp_path, state):
     torch.save(state, folder / "trainer_state.pt")
     with pytest.raises(ConfigError, match="not a trainer state"):
         CheckpointManager(tmp_path).load_state(folder)
+
+
+# -- resume paths outside the readers above (rl/metrics.py, bench/sentient.py, rl/trainer.py) -----------
+
+
+@pytest.mark.parametrize("bad", ['{"step": "x"}', '{"step": null}', '{"step": [1]}', '{"step": 1e999}', '{"step": 1.5}'])
+def test_resume_truncation_refuses_a_non_integer_step(tmp_path, bad):
+    from rlver.rl.metrics import truncate_jsonl_after
+    from rlver.utils.io import StateFileError
+
+    path = tmp_path / "metrics.jsonl"
+    path.write_text('{"step": 1}\n' + bad + '\n{"step": 3}\n', encoding="utf-8")
+    with pytest.raises(StateFileError, match=r"metrics\.jsonl: row 2: 'step' must be an integer"):
+        truncate_jsonl_after(path, 1)
+    assert path.read_text(encoding="utf-8").count("\n") == 3  # untouched
+
+
+@pytest.mark.parametrize("run_json", [b"{bad", b"[1]", b"\xff"])
+def test_bench_resume_refuses_a_damaged_run_file(tmp_path, run_json):
+    from rlver.bench.sentient import _check_same_run
+    from rlver.utils.io import StateFileError
+
+    (tmp_path / "run.json").write_bytes(run_json)
+    with pytest.raises(StateFileError, match=r"run\.json"):
+        _check_same_run(tmp_path, {"policy": "p"})

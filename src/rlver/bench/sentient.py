@@ -22,7 +22,14 @@ from rlver.rollout.types import Episode
 from rlver.simulator.base import UserSimulator
 from rlver.simulator.presets import FAILURE_EMOTION, SUCCESS_EMOTION, Preset
 from rlver.utils.crashpoints import crash_point
-from rlver.utils.io import JsonlAppender, atomic_write_json, atomic_write_jsonl, read_jsonl_tolerant
+from rlver.utils.io import (
+    JsonlAppender,
+    StateFileError,
+    atomic_write_json,
+    atomic_write_jsonl,
+    loads_json,
+    read_jsonl_tolerant,
+)
 
 __all__ = ["BenchConfig", "summarize", "run_benchmark", "load_dialogues", "DIALOGUES_FILE", "SUMMARY_FILE"]
 
@@ -138,7 +145,8 @@ async def run_benchmark(
     kept: dict[str, dict[str, Any]] = {}
     rows, dropped_lines = read_jsonl_tolerant(out / DIALOGUES_FILE)
     for row in rows:
-        if row.get("error") is None and row.get("end_reason") and row.get("profile_id") in by_id:
+        profile_id = row.get("profile_id")
+        if row.get("error") is None and row.get("end_reason") and isinstance(profile_id, str) and profile_id in by_id:
             kept[row["profile_id"]] = row
     if rows or dropped_lines:
         # Rewrite cleanly: drop errored rows and a truncated last line before appending new ones.
@@ -180,11 +188,14 @@ async def run_benchmark(
 
 
 def _check_same_run(out: Path, run_info: dict[str, Any]) -> None:
-    import json
-
     path = out / RUN_FILE
     if path.exists():
-        previous = json.loads(path.read_text(encoding="utf-8"))
+        try:
+            previous = loads_json(path.read_text(encoding="utf-8"))
+        except (UnicodeDecodeError, ValueError) as exc:
+            raise StateFileError(f"{path}: unreadable ({exc}); delete it or use a new --out") from None
+        if not isinstance(previous, dict):
+            raise StateFileError(f"{path}: expected a JSON object; delete it or use a new --out")
         diffs = [k for k in run_info if previous.get(k) != run_info[k]]
         if diffs:
             detail = ", ".join(f"{k}: {previous.get(k)!r} -> {run_info[k]!r}" for k in diffs)

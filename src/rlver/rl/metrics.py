@@ -12,7 +12,7 @@ import math
 from pathlib import Path
 from typing import Any, Mapping
 
-from rlver.utils.io import JsonlAppender, atomic_write_jsonl, read_jsonl_tolerant
+from rlver.utils.io import JsonlAppender, StateFileError, atomic_write_jsonl, read_jsonl_tolerant
 
 __all__ = ["METRIC_KEYS", "MetricsLogger", "truncate_jsonl_after"]
 
@@ -44,7 +44,13 @@ def truncate_jsonl_after(path: Path, step: int) -> int:
     Used on resume: steps after the checkpoint will be run again and must not appear twice.
     """
     rows, _ = read_jsonl_tolerant(path)
-    kept = [row for row in rows if int(row.get("step", 0)) <= step]
+    kept = []
+    for number, row in enumerate(rows, start=1):
+        value = row.get("step", 0)
+        if isinstance(value, bool) or not isinstance(value, int):  # a float, string, null, list...
+            raise StateFileError(f"{path}: row {number}: 'step' must be an integer, got {value!r:.40}")
+        if value <= step:
+            kept.append(row)
     if path.exists():
         atomic_write_jsonl(path, kept)
     return len(rows) - len(kept)

@@ -137,8 +137,13 @@ class Trainer:
         load_policy_weights(self.model, folder / "policy")
         if self.critic is not None:
             load_trainable(self.critic, folder / "critic.safetensors")
-        self.algorithm.load_state_dict(state)
-        restore_rng_state(state["rng"])
+        try:
+            self.algorithm.load_state_dict(state)
+            restore_rng_state(state["rng"])
+        except (KeyError, TypeError, ValueError) as exc:  # a damaged or foreign trainer_state.pt
+            raise ConfigError(
+                f"{folder}: trainer state is incomplete or damaged ({exc!r}); resume from another checkpoint"
+            ) from None
         self.step = int(state["step"])
         for later in [s for s in self.checkpoints.steps() if s > self.step]:
             shutil.rmtree(self.checkpoints.step_dir(later), ignore_errors=True)
