@@ -163,8 +163,8 @@ def test_full_finetuning_in_fp32_on_cpu():
     # L layers + the final norm (4h + 4h) + the trunk output at the policy's positions (4h)
     assert plan.activations_per_token == 4 * layer + 8 * 256 + 4 * 256
     assert plan.workspace_per_token == layer
-    assert plan.mask_per_dialogue == 100 * 100 * 4
-    assert plan.update_per_dialogue == 100 * (plan.activations_per_token + layer) + 40_000
+    assert plan.mask_per_dialogue == 100 * 100 * (4 * 4 + 1)  # an fp32 (T, T) mask per layer + the boolean one
+    assert plan.update_per_dialogue == 100 * (plan.activations_per_token + layer) + 170_000
     assert plan.update_peak(6) == plan.persistent + plan.logprob_chunk + 6 * plan.update_per_dialogue
 
 
@@ -174,6 +174,7 @@ def test_gradient_checkpointing_keeps_one_input_per_layer():
     layer = layer_activation_bytes(TINY, compute_bytes=4, weight_bytes=4)
     assert plan.activations_per_token == 4 * 4 * 256 + 8 * 256 + 4 * 256  # L inputs w*h + final norm + output
     assert plan.workspace_per_token == 2 * layer  # the recomputed layer and its gradients
+    assert plan.mask_per_dialogue == 4096 * 4096 * (4 + 1)  # the recomputed layer's mask only
 
 
 def test_lora_in_bf16_with_a_separate_critic_on_a_gpu():
@@ -191,7 +192,7 @@ def test_lora_in_bf16_with_a_separate_critic_on_a_gpu():
     assert plan.critic == 2 * p + 16 * (adapters + head)
     assert plan.autocast_copies == 2 * (adapters + adapters + head)
     assert plan.reference == 0
-    assert plan.mask_per_dialogue == 2 * 4096 * 4096 * 2  # policy and critic forwards
+    assert plan.mask_per_dialogue == 2 * 4096 * 4096 * (2 * 4 + 1)  # policy and critic, bf16 masks in 4 layers
 
 
 def test_reference_model_only_with_kl_and_without_lora():

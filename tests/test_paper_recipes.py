@@ -1,0 +1,81 @@
+"""The paper's recipes (configs/paper/): the paper's values, and they fit the GPU they name."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from rlver.cli.app import app
+from rlver.rl.config_io import load_config
+
+REPO = Path(__file__).resolve().parents[1]
+PAPER = REPO / "configs" / "paper"
+NATIVE = ("native-ppo", "native-grpo", "native-ppo-think", "native-grpo-think")
+runner = CliRunner()
+
+QWEN25_7B_CONFIG = {
+    # the published architecture of Qwen2.5-7B-Instruct (its config.json), no weights needed
+    "architectures": ["Qwen2ForCausalLM"],
+    "model_type": "qwen2",
+    "hidden_size": 3584,
+    "intermediate_size": 18944,
+    "num_hidden_layers": 28,
+    "num_attention_heads": 28,
+    "num_key_value_heads": 4,
+    "vocab_size": 152064,
+    "tie_word_embeddings": False,
+    "max_position_embeddings": 32768,
+    "rms_norm_eps": 1e-06,
+    "torch_dtype": "bfloat16",
+}
+
+
+@pytest.fixture(scope="module")
+def qwen7b(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("Qwen2.5-7B-Instruct")
+    (folder / "config.json").write_text(json.dumps(QWEN25_7B_CONFIG))
+    return folder
+
+
+@pytest.mark.parametrize("name", NATIVE)
+def test_native_recipes_hold_the_papers_values(name):
+    config = load_config(PAPER / f"{name}.yaml")
+    algo = name.split("-")[1]
+    assert config.algo == algo
+    assert config.rollout.think == name.endswith("-think")
+    assert (config.optim.actor_lr, config.optim.critic_lr) == (1e-6, 5e-6)
+    assert config.rollout.profiles_per_step == 32
+    assert config.group_size == (4 if algo == "grpo" else 1)
+    assert (config.rollout.temperature, config.rollout.top_p) == (1.0, 1.0)
+    assert (config.loss.kl_coef, config.loss.entropy_coef) == (0.0, 0.001)
+    assert (config.preset, config.rollout.max_turns) == ("rlver", 8)
+    assert (config.reward.name, config.reward.format_violation_reward) == ("emotion", 0.0)
+    assert config.simulator == "openai:deepseek-chat"
+    assert config.policy == "hf:/models/Qwen2.5-7B-Instruct"
+    # one GPU: LoRA in bf16, sampling and training under the same autocast
+    assert config.lora.enabled and config.optim.precision == "bf16" and config.optim.gradient_checkpointing
+    if algo == "ppo":
+        assert (config.ppo.critic, config.ppo.gamma, config.ppo.lam) == ("separate", 1.0, 1.0)
+
+
+@pytest.mark.parametrize("name", NATIVE)
+def test_native_recipes_fit_one_80_gb_gpu(name, qwen7b):
+    """``--dry-run`` on Qwen2.5-7B's config.json (no weights): the recipe fits the 80 GB GPU it names."""
+    result = runner.invoke(app, ["train", "--config", str(PAPER / f"{name}.yaml"), "--policy", f"hf:{qwen7b}",
+                                 "--dry-run", "--gpu-memory", "80"])
+    assert result.exit_code == 0, result.output
+    assert "fits" in result.output and "NOT" not in result.output
+    assert "7.62 B" in result.output  # Qwen2.5-7B's 7,615,616,512 parameters
+
+
+def test_the_same_recipe_without_lora_is_refused_on_80_gb(qwen7b, tmp_path):
+    recipe = (PAPER / "native-grpo.yaml").read_text().replace("  enabled: true", "  enabled: false")
+    path = tmp_path / "full.yaml"
+    path.write_text(recipe)
+    result = runner.invoke(app, ["train", "--config", str(path), "--policy", f"hf:{qwen7b}", "--dry-run",
+                                 "--gpu-memory", "80"])
+    assert result.exit_code == 2
+    assert "does not fit 80 GiB" in result.stderr and "rlver export verl --recipe grpo" in result.stderr
