@@ -79,3 +79,76 @@ def test_the_same_recipe_without_lora_is_refused_on_80_gb(qwen7b, tmp_path):
                                  "--gpu-memory", "80"])
     assert result.exit_code == 2
     assert "does not fit 80 GiB" in result.stderr and "rlver export verl --recipe grpo" in result.stderr
+
+
+# ------------------------------------------------------------------------------------ verl
+def export(*args: str):
+    return runner.invoke(app, ["export", "verl", "--profiles", "builtin:train", "--format", "jsonl", *args])
+
+
+@pytest.mark.parametrize("name", ["ppo", "grpo", "ppo-think", "grpo-think"])
+def test_verl_recipes_write_the_dataset_and_the_papers_config(name, tmp_path):
+    import yaml
+
+    out = tmp_path / name
+    result = export("--recipe", name, "--out", str(out))
+    assert result.exit_code == 0, result.output
+    assert f"python -m verl.trainer.main_ppo --config-path {out} --config-name {name}" in result.output
+    assert sorted(p.name for p in out.iterdir()) == sorted(["train.jsonl", "agent_loop.yaml", f"{name}.yaml"])
+    think = name.endswith("-think")
+    row = json.loads((out / "train.jsonl").read_text().splitlines()[0])
+    assert ("<think>" in row["prompt"][0]["content"]) == think
+
+    (loop,) = yaml.safe_load((out / "agent_loop.yaml").read_text())
+    assert (loop["simulator"], loop["simulator_base_url"], loop["simulator_api_key_env"]) == (
+        "openai:deepseek-chat", "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY")
+    assert (loop["preset"], loop["max_turns"], loop["think"]) == ("rlver", 8, think)
+
+    config = yaml.safe_load((out / f"{name}.yaml").read_text())
+    algo = name.split("-")[0]
+    actor = config["actor_rollout_ref"]["actor"]
+    rollout = config["actor_rollout_ref"]["rollout"]
+    assert config["algorithm"]["adv_estimator"] == ("gae" if algo == "ppo" else "grpo")
+    assert (config["algorithm"]["gamma"], config["algorithm"]["lam"], config["algorithm"]["use_kl_in_reward"]) == (
+        1.0, 1.0, False)
+    assert (actor["optim"]["lr"], actor["entropy_coeff"], actor["use_kl_loss"]) == (1e-6, 0.001, False)
+    assert (rollout["temperature"], rollout["n"]) == (1.0, 4 if algo == "grpo" else 1)
+    assert config["data"]["train_batch_size"] == 32
+    assert config["actor_rollout_ref"]["model"]["path"] == "Qwen/Qwen2.5-7B-Instruct"
+    assert ("critic" in config) == (algo == "ppo")
+    if algo == "ppo":
+        assert config["critic"]["optim"]["lr"] == 5e-6
+    assert config["trainer"]["experiment_name"] == f"rlver-{name}-rlver"
+
+
+def test_verl_recipe_flags_override_and_a_local_simulator_gets_no_deepseek_key(tmp_path):
+    import yaml
+
+    out = tmp_path / "local"
+    result = export("--recipe", "grpo", "--out", str(out), "--simulator", "openai:qwen-sim",
+                    "--simulator-base-url", "http://sim:8000/v1", "--model", "/models/Qwen2.5-7B-Instruct",
+                    "--gpus-per-node", "4")
+    assert result.exit_code == 0, result.output
+    (loop,) = yaml.safe_load((out / "agent_loop.yaml").read_text())
+    assert (loop["simulator"], loop["simulator_base_url"]) == ("openai:qwen-sim", "http://sim:8000/v1")
+    assert "simulator_api_key_env" not in loop
+    config = yaml.safe_load((out / "grpo.yaml").read_text())
+    assert config["actor_rollout_ref"]["model"]["path"] == "/models/Qwen2.5-7B-Instruct"
+    assert config["trainer"]["n_gpus_per_node"] == 4 and config["actor_rollout_ref"]["actor"]["optim"]["lr"] == 1e-6
+
+
+def test_verl_recipes_need_a_folder_each(tmp_path):
+    assert export("--recipe", "ppo", "--out", str(tmp_path)).exit_code == 0
+    assert export("--recipe", "ppo", "--out", str(tmp_path)).exit_code == 0  # the same recipe again: fine
+    result = export("--recipe", "grpo-think", "--out", str(tmp_path))
+    assert result.exit_code == 2 and "holds another export (ppo.yaml)" in result.stderr
+    result = export("--recipe", "nope", "--out", str(tmp_path / "x"))
+    assert result.exit_code == 2 and "unknown recipe 'nope'" in result.stderr
+
+
+def test_verl_reference_recipes_in_the_repo_are_what_the_exporter_writes():
+    from rlver.integrations.verl_export import example_recipe_configs
+
+    for name, text in example_recipe_configs().items():
+        path = PAPER / "verl" / name
+        assert path.read_text() == text, f"configs/paper/verl/{name} is stale: regenerate it with example_recipe_configs()"

@@ -2,18 +2,27 @@
 
 ``rlver export verl --profiles builtin:train --out data/verl`` writes a verl dataset (parquet, or
 JSONL without pyarrow), the agent-loop registry file and PPO / GRPO configs, then prints the launch
-commands. See docs/scaling.md.
+commands; ``--recipe grpo-think`` (ppo, grpo, ppo-think, grpo-think) writes one of the RLVER paper's
+setups instead. See docs/scaling.md.
 """
 
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 import typer
 
 from rlver.cli._common import cli_errors, console
+from rlver.cli._specs import key_env_help
 from rlver.errors import ConfigError
-from rlver.integrations.verl_export import VERL_VERSION, VerlExportSettings, export_verl, launch_commands
+from rlver.integrations.verl_export import (
+    PAPER_RECIPES,
+    VERL_VERSION,
+    VerlExportSettings,
+    export_verl,
+    launch_commands,
+)
 from rlver.profiles.io import load_profiles
 from rlver.simulator.presets import PRESETS
 
@@ -33,31 +42,61 @@ def register(app: typer.Typer) -> None:
 def verl(
     profiles: str = typer.Option(..., "--profiles", help="Training profiles: a file or builtin:NAME."),
     out: str = typer.Option(..., "--out", help="Output directory for the dataset and configs."),
+    recipe: str | None = typer.Option(
+        None, "--recipe",
+        help=f"One of the paper's setups ({', '.join(PAPER_RECIPES)}): Qwen2.5-7B-Instruct, DeepSeek-V3 simulator "
+        "(key in DEEPSEEK_API_KEY), the paper's values; writes OUT/NAME.yaml. Flags given as well override it.",
+    ),
     val_profiles: str | None = typer.Option(None, "--val-profiles", help="Validation profiles (file or builtin:NAME)."),
     val_fraction: float = typer.Option(0.0, "--val-fraction", min=0.0, max=0.5,
                                        help="Hold out this share of the training profiles for validation."),
-    preset: str = typer.Option("rlver", "--preset", help=f"Simulator preset: {', '.join(PRESETS)}."),
-    simulator: str = typer.Option("offline", "--simulator", help="Simulated user: offline or openai:MODEL."),
+    preset: str | None = typer.Option(None, "--preset", help=f"Simulator preset: {', '.join(PRESETS)} (default rlver)."),
+    simulator: str | None = typer.Option(
+        None, "--simulator", help="Simulated user: offline or openai:MODEL (default offline)."
+    ),
     simulator_base_url: str | None = typer.Option(None, "--simulator-base-url",
                                                      help="Endpoint of an openai: simulator, e.g. http://sim:8000/v1."),
-    simulator_max_concurrency: int = typer.Option(64, "--simulator-max-concurrency", min=1,
-                                                  help="Simulator requests in flight per agent-loop worker."),
-    model: str = typer.Option("Qwen/Qwen2.5-7B-Instruct", "--model", help="Policy weights verl loads (path on the cluster)."),
-    max_turns: int = typer.Option(8, "--max-turns", min=1, help="Policy replies per dialogue."),
-    think: bool = typer.Option(False, "--think/--no-think", help="Think-then-say prompts and format check."),
-    max_new_tokens: int = typer.Option(512, "--max-new-tokens", min=1, help="Most tokens per policy reply."),
-    max_response_length: int = typer.Option(8192, "--max-response-length", min=1,
-                                            help="verl data.max_response_length: all turns after the opening."),
-    train_batch_size: int = typer.Option(32, "--train-batch-size", min=1, help="Profiles per step."),
-    group_size: int = typer.Option(4, "--group-size", min=2, help="GRPO rollouts per profile."),
-    n_gpus_per_node: int = typer.Option(8, "--gpus-per-node", min=1, help="GPUs per node."),
-    nnodes: int = typer.Option(1, "--nnodes", min=1, help="Nodes in the Ray cluster."),
+    simulator_key_env: str | None = typer.Option(None, "--simulator-key-env", help=key_env_help("simulator")),
+    simulator_max_concurrency: int | None = typer.Option(
+        None, "--simulator-max-concurrency", min=1, help="Simulator requests in flight per agent-loop worker (default 64)."
+    ),
+    model: str | None = typer.Option(
+        None, "--model", help="Policy weights verl loads (path on the cluster; default Qwen/Qwen2.5-7B-Instruct)."
+    ),
+    max_turns: int | None = typer.Option(None, "--max-turns", min=1, help="Policy replies per dialogue (default 8)."),
+    think: bool | None = typer.Option(None, "--think/--no-think", help="Think-then-say prompts and format check."),
+    max_new_tokens: int | None = typer.Option(None, "--max-new-tokens", min=1,
+                                              help="Most tokens per policy reply (default 512)."),
+    max_response_length: int | None = typer.Option(
+        None, "--max-response-length", min=1, help="verl data.max_response_length: all turns after the opening (default 8192)."
+    ),
+    train_batch_size: int | None = typer.Option(None, "--train-batch-size", min=1, help="Profiles per step (default 32)."),
+    group_size: int | None = typer.Option(None, "--group-size", min=2, help="GRPO rollouts per profile (default 4)."),
+    n_gpus_per_node: int | None = typer.Option(None, "--gpus-per-node", min=1, help="GPUs per node (default 8)."),
+    nnodes: int | None = typer.Option(None, "--nnodes", min=1, help="Nodes in the Ray cluster (default 1)."),
     data_format: str = typer.Option("auto", "--format", help="Dataset format: auto (parquet if pyarrow), parquet, jsonl."),
     seed: int = typer.Option(0, "--seed", help="Seed of the validation split."),
 ) -> None:
-    """Write a verl dataset + agent-loop file + PPO/GRPO configs, and print the launch commands."""
-    if preset not in PRESETS:
-        raise ConfigError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+    """Write a verl dataset + agent-loop file + PPO/GRPO configs (or one paper recipe's), and print the launch commands."""
+    base = VerlExportSettings()
+    configs = None
+    if recipe is not None:
+        if recipe not in PAPER_RECIPES:
+            raise ConfigError(f"unknown recipe {recipe!r}; choose one of {', '.join(PAPER_RECIPES)}")
+        base = PAPER_RECIPES[recipe].settings()
+        configs = {recipe: PAPER_RECIPES[recipe].algo}
+        if (simulator is not None or simulator_base_url is not None) and simulator_key_env is None:
+            base = replace(base, simulator_key_env=None)  # DEEPSEEK_API_KEY belongs to DeepSeek's endpoint only
+    given = {
+        "model": model, "simulator": simulator, "simulator_base_url": simulator_base_url,
+        "simulator_key_env": simulator_key_env, "simulator_max_concurrency": simulator_max_concurrency,
+        "preset": preset, "max_turns": max_turns, "think": think, "max_new_tokens": max_new_tokens,
+        "max_response_length": max_response_length, "train_batch_size": train_batch_size, "group_size": group_size,
+        "n_gpus_per_node": n_gpus_per_node, "nnodes": nnodes,
+    }
+    settings = replace(base, data_format=data_format, **{k: v for k, v in given.items() if v is not None})
+    if settings.preset not in PRESETS:
+        raise ConfigError(f"unknown preset {settings.preset!r}; choose one of {', '.join(PRESETS)}")
     train = load_profiles(profiles)
     val = load_profiles(val_profiles) if val_profiles else []
     if val_fraction > 0:
@@ -69,17 +108,14 @@ def verl(
         if k >= len(shuffled):
             raise ConfigError(f"--val-fraction {val_fraction} leaves no training profile out of {len(train)}")
         val, train = shuffled[:k], shuffled[k:]
-    settings = VerlExportSettings(
-        model=model, simulator=simulator, simulator_base_url=simulator_base_url,
-        simulator_max_concurrency=simulator_max_concurrency, preset=preset, max_turns=max_turns, think=think,
-        max_new_tokens=max_new_tokens, max_response_length=max_response_length, train_batch_size=train_batch_size,
-        group_size=group_size, n_gpus_per_node=n_gpus_per_node, nnodes=nnodes, data_format=data_format,
-    )
-    result = export_verl(train, out, settings, val_profiles=val)
+    result = export_verl(train, out, settings, val_profiles=val, configs=configs)
     console.print(f"wrote {len(train)} training profiles to {result.train}", highlight=False)
     if result.val is not None:
         console.print(f"wrote {len(val)} validation profiles to {result.val}", highlight=False)
     console.print(f"agent loop: {result.agent_loop}", highlight=False)
+    if settings.simulator_key_env:
+        console.print(f"the agent loops read the simulator's key from ${settings.simulator_key_env} on every worker",
+                      highlight=False, markup=False)
     console.print(f"\nTrain with verl {VERL_VERSION} (pip install 'rlver[verl]'), on the Ray head node:", highlight=False, markup=False)
-    for algo, command in launch_commands(result).items():
-        console.print(f"  # {algo}\n  {command}", highlight=False, soft_wrap=True)
+    for name, command in launch_commands(result).items():
+        console.print(f"  # {name}\n  {command}", highlight=False, soft_wrap=True)

@@ -12,12 +12,17 @@ Files written to ``OUT``:
   hyper-parameters (PPO: ``adv_estimator=gae`` + critic; GRPO: groups of 4) on verl's default V1
   trainer (``trainer.use_v1: true``, synchronous mode), for
   ``python -m verl.trainer.main_ppo --config-path OUT --config-name ppo``.
+
+A paper recipe (:data:`PAPER_RECIPES`: ``ppo``, ``grpo``, ``ppo-think``, ``grpo-think``; RLVER's
+Qwen2.5-7B-Instruct setups with DeepSeek-V3 as the simulated user) writes only its own config,
+``OUT/<recipe>.yaml``; its dataset and agent loop differ between think and no-think, so each recipe
+goes into its own folder (an export refuses a folder holding another export's configs).
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -30,10 +35,13 @@ from rlver.profiles.schema import Profile
 from rlver.utils.io import atomic_path, atomic_write_jsonl, atomic_write_text
 
 __all__ = [
+    "PAPER_RECIPES",
     "VERL_VERSION",
     "ExportResult",
+    "PaperRecipe",
     "VerlExportSettings",
     "example_configs",
+    "example_recipe_configs",
     "export_verl",
     "launch_commands",
     "verl_rows",
@@ -58,6 +66,9 @@ class VerlExportSettings:
     """Endpoint of an ``openai:`` simulator (workers may override it with RLVER_SIMULATOR_BASE_URL)."""
     simulator_max_concurrency: int = 64
     """Simulator requests in flight per agent-loop worker process."""
+    simulator_key_env: str | None = None
+    """Environment variable holding the simulator's API key on every worker (``None``: the agent
+    loop's default); only the variable's name is written, never a key."""
     preset: str = "rlver"
     """Simulator preset: ``rlver``, ``rlver-hard`` or ``sage``."""
     max_turns: int | None = 8
@@ -92,6 +103,47 @@ class VerlExportSettings:
             raise ConfigError(f"simulator {self.simulator!r} needs --simulator-base-url")
         if self.data_format not in ("auto", "parquet", "jsonl"):
             raise ConfigError(f"data format must be auto, parquet or jsonl, got {self.data_format!r}")
+
+
+@dataclass(frozen=True)
+class PaperRecipe:
+    """One of the RLVER paper's setups on verl: Qwen2.5-7B-Instruct, DeepSeek-V3 as the simulated user,
+    32 profiles a step, actor lr 1e-6 (critic 5e-6), temperature 1.0, no KL, entropy 0.001, the
+    ``rlver`` preset's 8 turns, reward = final emotion / 100 (:func:`trainer_config` holds the
+    optimisation values, these settings the rest)."""
+
+    algo: Literal["ppo", "grpo"]
+    """``ppo`` (GAE + critic) or ``grpo`` (groups of 4)."""
+    think: bool
+    """Think-then-say: ``<think>...</think>`` before each reply; a broken format earns 0."""
+
+    @property
+    def name(self) -> str:
+        """``ppo``, ``grpo``, ``ppo-think`` or ``grpo-think``."""
+        return f"{self.algo}-think" if self.think else self.algo
+
+    def settings(self) -> VerlExportSettings:
+        """The export settings of this recipe (flags of ``rlver export verl --recipe`` override them)."""
+        return VerlExportSettings(
+            model="Qwen/Qwen2.5-7B-Instruct",
+            simulator="openai:deepseek-chat",
+            simulator_base_url="https://api.deepseek.com/v1",
+            simulator_key_env="DEEPSEEK_API_KEY",
+            preset="rlver",
+            max_turns=8,
+            think=self.think,
+            # a think block comes before each reply: twice the room per reply and per dialogue
+            max_new_tokens=1024 if self.think else 512,
+            max_response_length=12288 if self.think else 8192,
+            train_batch_size=32,
+            group_size=4,
+        )
+
+
+PAPER_RECIPES: dict[str, PaperRecipe] = {
+    recipe.name: recipe for recipe in (PaperRecipe(algo, think) for think in (False, True) for algo in ("ppo", "grpo"))
+}
+"""The paper's four setups by name (``rlver export verl --recipe NAME``)."""
 
 
 @dataclass(frozen=True)
@@ -153,6 +205,8 @@ def agent_loop_entries(settings: VerlExportSettings) -> list[dict[str, Any]]:
     entry: dict[str, Any] = {"name": AGENT_NAME, "_target_": AGENT_LOOP_TARGET, "simulator": settings.simulator}
     if settings.simulator_base_url:
         entry["simulator_base_url"] = settings.simulator_base_url
+    if settings.simulator_key_env:
+        entry["simulator_api_key_env"] = settings.simulator_key_env
     entry.update({
         "simulator_max_concurrency": settings.simulator_max_concurrency,
         "preset": settings.preset,
@@ -164,8 +218,11 @@ def agent_loop_entries(settings: VerlExportSettings) -> list[dict[str, Any]]:
     return [entry]
 
 
-def trainer_config(algo: str, settings: VerlExportSettings, train: str, val: str, agent_loop: str) -> dict[str, Any]:
-    """A hydra config over verl's ``ppo_trainer`` for ``algo`` (``ppo`` or ``grpo``)."""
+def trainer_config(
+    algo: str, settings: VerlExportSettings, train: str, val: str, agent_loop: str, name: str | None = None
+) -> dict[str, Any]:
+    """A hydra config over verl's ``ppo_trainer`` for ``algo`` (``ppo`` or ``grpo``); ``name`` names the
+    experiment (default: the algorithm)."""
     if algo not in ("ppo", "grpo"):
         raise ConfigError(f"algo must be ppo or grpo, got {algo!r}")
     n = settings.group_size if algo == "grpo" else 1
@@ -216,7 +273,7 @@ def trainer_config(algo: str, settings: VerlExportSettings, train: str, val: str
             "use_v1": True,
             "v1": {"trainer_mode": "sync"},
             "project_name": "rlver",
-            "experiment_name": f"rlver-{algo}-{settings.preset}",
+            "experiment_name": f"rlver-{name or algo}-{settings.preset}",
             "logger": ["console"],
             "n_gpus_per_node": settings.n_gpus_per_node,
             "nnodes": settings.nnodes,
@@ -236,32 +293,63 @@ def _dump_yaml(path: Path, data: Any, header: str) -> None:
     atomic_write_text(path, header + yaml.safe_dump(data, sort_keys=False, allow_unicode=True))
 
 
+HEADER = f"# Written by `rlver export verl` for verl {VERL_VERSION}.\n"
+"""First line of every file an export writes (how a folder's earlier exports are recognised)."""
+
+
+def _other_exports(out: Path, names: set[str]) -> list[str]:
+    """Configs of an earlier export in ``out`` that this export would not rewrite: they would point at
+    a dataset and an agent loop written for other settings."""
+    others = []
+    for path in sorted(out.glob("*.yaml")):
+        if path.stem in names or path.name == "agent_loop.yaml":
+            continue
+        try:
+            first = path.read_text(encoding="utf-8").split("\n", 1)[0]
+        except (OSError, UnicodeDecodeError):
+            continue  # not one of ours
+        if first + "\n" == HEADER:
+            others.append(path.name)
+    return others
+
+
 def export_verl(
     profiles: Sequence[Profile],
     out: str | Path,
     settings: VerlExportSettings | None = None,
     *,
     val_profiles: Sequence[Profile] = (),
+    configs: Mapping[str, str] | None = None,
 ) -> ExportResult:
-    """Write the dataset and configs to ``out`` (see the module docstring); returns the paths."""
+    """Write the dataset and configs to ``out`` (see the module docstring); returns the paths.
+
+    ``configs`` maps each config file's name (without ``.yaml``) to its algorithm; default
+    ``{"ppo": "ppo", "grpo": "grpo"}``, a paper recipe ``{"grpo-think": "grpo"}``.
+    """
     settings = settings or VerlExportSettings()
+    configs = dict(configs or {"ppo": "ppo", "grpo": "grpo"})
     if not profiles:
         raise ConfigError("no profiles to export")
     if settings.simulator == "offline" and any(p.language != "en" for p in [*profiles, *val_profiles]):
         raise ConfigError("the offline simulator speaks English only; use --simulator openai:MODEL for zh profiles")
     out = Path(out).expanduser().resolve()
+    if out.is_dir() and (others := _other_exports(out, set(configs))):
+        raise ConfigError(
+            f"{out} holds another export ({', '.join(others)}) whose dataset and agent loop this one would "
+            "replace; export each recipe into its own folder"
+        )
     out.mkdir(parents=True, exist_ok=True)
     train = _write_rows(verl_rows(profiles, settings, "train"), out / "train", settings.data_format)
     val = _write_rows(verl_rows(val_profiles, settings, "val"), out / "val", settings.data_format) if val_profiles else None
     agent_loop = out / "agent_loop.yaml"
-    header = f"# Written by `rlver export verl` for verl {VERL_VERSION}.\n"
-    _dump_yaml(agent_loop, agent_loop_entries(settings), header)
-    configs = {}
-    for algo in ("ppo", "grpo"):
-        path = out / f"{algo}.yaml"
-        _dump_yaml(path, trainer_config(algo, settings, str(train), str(val or train), str(agent_loop)), header)
-        configs[algo] = path
-    return ExportResult(train=train, val=val, agent_loop=agent_loop, configs=configs)
+    _dump_yaml(agent_loop, agent_loop_entries(settings), HEADER)
+    written = {}
+    for name, algo in configs.items():
+        path = out / f"{name}.yaml"
+        config = trainer_config(algo, settings, str(train), str(val or train), str(agent_loop), name=name)
+        _dump_yaml(path, config, HEADER)
+        written[name] = path
+    return ExportResult(train=train, val=val, agent_loop=agent_loop, configs=written)
 
 
 EXAMPLE_DIR = "${oc.env:RLVER_VERL_DIR,/shared/rlver/verl}"
@@ -281,6 +369,27 @@ def example_configs(settings: VerlExportSettings | None = None) -> dict[str, str
     files = {"agent_loop.yaml": header + yaml.safe_dump(agent_loop_entries(settings), sort_keys=False)}
     for algo in ("ppo", "grpo"):
         files[f"{algo}.yaml"] = header + yaml.safe_dump(trainer_config(algo, settings, train, val, loop), sort_keys=False)
+    return files
+
+
+def example_recipe_configs() -> dict[str, str]:
+    """The reference files of configs/paper/verl/: ``<recipe>/<recipe>.yaml`` and ``<recipe>/agent_loop.yaml``
+    for every paper recipe, paths under ``$RLVER_VERL_DIR`` (default ``/shared/rlver/verl-<recipe>``).
+
+    ``rlver export verl --recipe NAME --out DIR`` writes the same two files next to the dataset.
+    """
+    files = {}
+    for name, recipe in PAPER_RECIPES.items():
+        folder = f"${{oc.env:RLVER_VERL_DIR,/shared/rlver/verl-{name}}}"
+        header = (f"# The RLVER paper's {name} recipe for verl {VERL_VERSION}, generated by "
+                  "rlver.integrations.verl_export.example_recipe_configs.\n"
+                  f"# `rlver export verl --recipe {name} --profiles builtin:train --out DIR` writes this file "
+                  "with DIR filled in; or set RLVER_VERL_DIR=DIR.\n")
+        settings = recipe.settings()
+        train, val, loop = (f"{folder}/train.parquet", f"{folder}/val.parquet", f"{folder}/agent_loop.yaml")
+        files[f"{name}/agent_loop.yaml"] = header + yaml.safe_dump(agent_loop_entries(settings), sort_keys=False)
+        config = trainer_config(recipe.algo, settings, train, val, loop, name=name)
+        files[f"{name}/{name}.yaml"] = header + yaml.safe_dump(config, sort_keys=False)
     return files
 
 
