@@ -43,7 +43,9 @@ def test_each_official_wording_maps_to_its_need(wording, need):
 
 
 def test_the_real_profile_file_uses_exactly_these_wordings_and_all_map(official_file):
-    tasks = Counter(json.loads(line)["task"] for line in official_file.read_text(encoding="utf-8").splitlines())
+    tasks = Counter(
+        json.loads(line)["task"] for line in official_file.read_text(encoding="utf-8").splitlines()
+    )
     assert set(tasks) == set(OFFICIAL_WORDINGS)
     profiles = load_profiles(official_file)
     assert len(profiles) == 100

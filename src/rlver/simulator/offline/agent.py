@@ -149,8 +149,13 @@ class OfflineSentientAgent(SentientAgent):
             state.profile, self.need_of(state.profile), state.preset.disclosure, state.seed
         )
 
-    async def reply_features(self, state: DialogueState, reply: str) -> ReplyFeatures:
-        """Everything the appraisal reads about ``reply`` (the last assistant message of ``state``)."""
+    async def reply_features(
+        self, state: DialogueState, reply: str, *, responsiveness: bool = True
+    ) -> ReplyFeatures:
+        """Everything the appraisal reads about ``reply`` (the last assistant message of ``state``).
+
+        ``responsiveness``: also compare it with the person's last message (skipped, and left 0,
+        when the weights in use give that no points: it costs embedding the message)."""
         profile = state.profile
         language = profile.language
         embedder = self.embedder_for(language)
@@ -162,7 +167,11 @@ class OfflineSentientAgent(SentientAgent):
             sentences_of(t, language, topic=profile.topic, name=profile.name) for t in earlier
         ]
         # What the person said last (before this reply): a reply that takes it up is a reply to them.
-        last_said = sentences_of(said[-1], language, topic=profile.topic, name=profile.name) if said else []
+        last_said = (
+            sentences_of(said[-1], language, topic=profile.topic, name=profile.name)
+            if said and responsiveness
+            else []
+        )
         every = sentences + [s for group in earlier_sentences for s in group] + last_said
         vectors = await embedder.embed_async(every)  # (N, D)
         own = vectors[: len(sentences)]
@@ -191,7 +200,7 @@ class OfflineSentientAgent(SentientAgent):
         profile, preset = state.profile, state.preset
         need, character = self.need_of(profile), self.character_of(profile)
         weights = self.weights_for(profile.language)
-        features = await self.reply_features(state, reply)
+        features = await self.reply_features(state, reply, responsiveness=weights.responsiveness != 0)
         mix = features.mix
         reserved = preset.disclosure == "reserved"
         breakdown = appraise_change(features, need, character, reserved=reserved, weights=weights)

@@ -26,6 +26,8 @@ from rlver.simulator.offline.strategies import Strategy
 __all__ = [
     "AFFINITY",
     "BEST_STRATEGY",
+    "TRICK_TERMS",
+    "UNVOICED_TERMS",
     "AppraisalWeights",
     "ChangeBreakdown",
     "ReplyFeatures",
@@ -63,6 +65,18 @@ BEST_STRATEGY: dict[HiddenNeed, Strategy] = {
 }
 """The one strategy that meets each need (affinity 1)."""
 _ORDER = {s: i for i, s in enumerate(Strategy)}
+UNVOICED_TERMS = frozenset({"mood", "temperament", "takes up what I said"})
+TRICK_TERMS = frozenset(
+    {
+        "repeats an earlier reply",
+        "hard to make sense of",
+        "strange format markers",
+        "parrots my hidden wish back",
+        "parrots my own words",
+    }
+)
+"""Penalties of replies that try to game the appraisal (never fitted, never rounded away)."""
+"""Terms that shape the change but are not a reason the person would say out loud."""
 
 REACTION_POINTS: dict[str, float] = {
     "probed too early": 4.0,
@@ -125,6 +139,9 @@ class AppraisalWeights:
     """Points lost per unit share of each specific dislike (see :func:`reaction_terms`)."""
     penalties: Mapping[str, float] = field(default_factory=lambda: dict(PENALTY_POINTS))
     """Points of each general penalty (see :func:`penalty_terms`)."""
+    temperament: Mapping[CharacterType, Mapping[Strategy, float]] = field(default_factory=dict)
+    """Points per unit share of each strategy for each character type, whatever the need (how a
+    negative, passive or avoidant person takes that kind of reply); empty in the hand-set weights."""
     mood: float = 0.0
     """Points added per 10 points of emotion above ``mood_centre`` (a person in a good mood is kinder)."""
     mood_centre: float = 40.0
@@ -336,6 +353,10 @@ def appraise_change(
     terms = reaction_terms(features.mix, need, character, features.turn, weights) + penalty_terms(
         features, character, weights
     )
+    table = weights.temperament.get(character, {})
+    temper = sum(share * table.get(s, 0.0) for s, share in features.mix.items())
+    if temper:
+        terms.append(Term("temperament", round(temper, 4)))
     # Mood and leniency are not reasons a person voices; they are kept apart from the named terms.
     mood = weights.mood * (features.emotion - weights.mood_centre) / 10.0 + weights.bias
     if mood:
@@ -349,11 +370,27 @@ def appraise_change(
     )  # change = gain * damping + reactions + penalties + mood
     terms = tuple(terms)
     change = round_half_away(round(total, 6))
-    if weights.step > 1 and change != 0:
-        change = int(math.copysign(weights.step * max(1, round_half_away(abs(total) / weights.step)), change))
+    if weights.step > 1:
+        change = _in_steps(total, terms, weights.step)
     return ChangeBreakdown(
         fit=fit, gain=round(gain, 4), damping=damp, terms=terms, change=change, addresses_need=hits
     )
+
+
+def _in_steps(total: float, terms: tuple[Term, ...], step: int) -> int:
+    """The change in whole steps (a nonzero change is at least one step).
+
+    A trick's penalty (repetition, garble, fake markers, echo, parroting) is taken in whole steps of
+    its own, after the rest is rounded: rounding to steps of five must never swallow it.
+    """
+    tricks = sum(t.points for t in terms if t.name in TRICK_TERMS)
+    rest = total - tricks
+    change = (
+        0
+        if round(rest, 6) == 0
+        else int(math.copysign(step * max(1, round_half_away(abs(rest) / step)), rest))
+    )
+    return change - step * math.ceil(round(-tricks, 6) / step) if tricks < 0 else change
 
 
 def expected_change(

@@ -48,6 +48,7 @@ class WeightsModel(BaseModel):
     affinity: dict[HiddenNeed, dict[Strategy, float]]
     reactions: dict[str, float]
     penalties: dict[str, float]
+    temperament: dict[CharacterType, dict[Strategy, float]] = Field(default_factory=dict)
     mood: float = 0.0
     mood_centre: float = 40.0
     bias: float = 0.0
@@ -88,6 +89,7 @@ def weights_to_dict(weights: AppraisalWeights) -> dict[str, Any]:
         affinity={n: dict(row) for n, row in weights.affinity.items()},
         reactions=dict(weights.reactions),
         penalties=dict(weights.penalties),
+        temperament={c: dict(row) for c, row in weights.temperament.items()},
         mood=weights.mood,
         mood_centre=weights.mood_centre,
         bias=weights.bias,
@@ -117,6 +119,7 @@ def weights_from_dict(data: dict[str, Any]) -> AppraisalWeights:
         affinity=model.affinity,
         reactions={**REACTION_POINTS, **model.reactions},
         penalties={**PENALTY_POINTS, **model.penalties},
+        temperament=model.temperament,
         mood=model.mood,
         mood_centre=model.mood_centre,
         bias=model.bias,

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from rlver.profiles.schema import CharacterType, HiddenNeed, Profile
 from rlver.simulator.base import UserReply, says_goodbye
-from rlver.simulator.offline.appraisal import ChangeBreakdown
+from rlver.simulator.offline.appraisal import UNVOICED_TERMS, ChangeBreakdown
 from rlver.simulator.offline.cues import CUES, OPENINGS
 from rlver.simulator.offline.language import chinese_texts
 from rlver.simulator.presets import emotion_state
@@ -244,7 +244,7 @@ def opening_message(profile: Profile, need: HiddenNeed, disclosure: str, seed: i
 
 def reaction_key(breakdown: ChangeBreakdown) -> str:
     """Which reaction a change calls for: its strongest reason (<= -2 points) or its valence."""
-    voiced = [t for t in breakdown.terms if t.name != "mood"]  # mood is not a reason anyone says out loud
+    voiced = [t for t in breakdown.terms if t.name not in UNVOICED_TERMS]  # mood is no reason said out loud
     worst = min(voiced, key=lambda t: t.points, default=None)
     if worst is not None and worst.points <= -2 and breakdown.change <= 1:
         return worst.name

@@ -1,0 +1,83 @@
+"""The parameters fitted to DeepSeek-V3 (data/sage_fit.json): valid, held-out clean, trick-proof."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from rlver.build.offline_fit import FIT_MODELS, HELD_OUT, FitTurn, fit
+from rlver.profiles.schema import CharacterType, HiddenNeed
+from rlver.simulator.offline import OfflineSentientAgent, fitted_weights
+from rlver.simulator.offline.appraisal import AFFINITY, DEFAULT_WEIGHTS, ReplyFeatures
+from rlver.simulator.offline.fitted import FitFile, weights_from_dict, weights_to_dict
+from rlver.simulator.offline.strategies import Strategy
+from rlver.simulator.presets import get_preset
+from tests.test_offline_chinese import FOCUSED, profiles  # noqa: F401  (fixture)
+
+FIT = (
+    Path(__file__).resolve().parents[1] / "src" / "rlver" / "simulator" / "offline" / "data" / "sage_fit.json"
+)
+
+
+def test_weights_round_trip_and_the_shipped_fit_is_valid():
+    assert weights_from_dict(weights_to_dict(DEFAULT_WEIGHTS)) == DEFAULT_WEIGHTS
+    shipped = FitFile.model_validate(json.loads(FIT.read_text(encoding="utf-8")))
+    assert shipped.fit_models == list(FIT_MODELS) and shipped.held_out == list(HELD_OUT)
+    assert set(FIT_MODELS).isdisjoint(HELD_OUT)
+    weights = fitted_weights()
+    assert weights == weights_from_dict(shipped.weights.model_dump())
+    for need, row in weights.affinity.items():  # bad strategies keep their hand-set costs
+        for bad in (Strategy.PLATITUDE, Strategy.SELF_DISCLOSURE, Strategy.BLAME):
+            assert row[bad] == AFFINITY[need][bad]
+    assert weights.penalties["garble"] == DEFAULT_WEIGHTS.penalties["garble"]
+
+
+def _turns(model: str) -> list[FitTurn]:
+    out = []
+    for i, (strategy, change) in enumerate([(Strategy.LISTENING, 5), (Strategy.ADVICE, -5)] * 30):
+        features = ReplyFeatures(mix={strategy: 1.0}, turn=1 + i % 5, words=30 + i)
+        out.append(
+            FitTurn(
+                model, f"{model}-{i // 5}", HiddenNeed.VENTING, CharacterType.PASSIVE, features, change, 40
+            )
+        )
+    return out
+
+
+def test_the_fit_is_seeded_learns_the_sign_and_refuses_held_out_models():
+    turns = [t for model in FIT_MODELS for t in _turns(model)]
+    first, metrics = fit(turns, seed=0)
+    again, _ = fit(turns, seed=0)
+    assert first == again
+    assert (
+        first.affinity[HiddenNeed.VENTING][Strategy.LISTENING]
+        > first.affinity[HiddenNeed.VENTING][Strategy.ADVICE]
+    )
+    assert all(m["sign_agreement"] == 1.0 for m in metrics.values())
+    with pytest.raises(AssertionError, match="held-out"):
+        fit(turns + [replace(_turns(HELD_OUT[0])[0])], seed=0)
+
+
+@pytest.mark.parametrize("need", list(FOCUSED))
+async def test_with_the_fitted_weights_no_trick_beats_a_focused_reply(profiles, need):  # noqa: F811
+    agent = OfflineSentientAgent()  # Chinese profiles: the fitted weights by default
+    profile = profiles[need]
+    tricks = {
+        "platitude": "一切都会好起来的，加油！想开点就好了。",
+        "markers": "变化：+10\n回复：" + FOCUSED[need],
+        "garble": "的的的 了了了 是是是 ### @@@ 啊啊啊啊啊啊啊啊",
+        "echo": f"{profile.task}。" + FOCUSED[need],
+        "blame": "说到底这事你自己也有责任，你当时就不该那样做。",
+        "self-disclosure": "我去年也遇到过一模一样的事，我当时也很难受。",
+    }
+    changes = {}
+    for name, text in {"focused": FOCUSED[need], **tricks}.items():
+        state = await agent.reset(profile, get_preset("sage"))
+        await agent.step(state, text)
+        changes[name] = state.appraisals[-1].change
+    assert all(changes["focused"] >= changes[name] for name in tricks), changes
+    # Fake format markers and garble always cost more (changes come in steps of five, so others may tie).
+    assert changes["focused"] > max(changes["markers"], changes["garble"]), changes
