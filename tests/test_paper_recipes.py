@@ -152,3 +152,20 @@ def test_verl_reference_recipes_in_the_repo_are_what_the_exporter_writes():
     for name, text in example_recipe_configs().items():
         path = PAPER / "verl" / name
         assert path.read_text() == text, f"configs/paper/verl/{name} is stale: regenerate it with example_recipe_configs()"
+
+
+# ------------------------------------------------------------------------------------ the GPU check
+def test_gpu_check_fails_fast_without_a_cuda_device(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    out = tmp_path / "gpu_check.json"
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}  # no device, even on a GPU machine
+    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "gpu_check.py"), "--out", str(out)],
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [line for line in done.stderr.strip().splitlines()
+                                                if line.startswith("error:")]
+    assert "needs a CUDA GPU" in done.stderr and "nothing was measured" in done.stderr
+    assert not out.exists()

@@ -17,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import copy
+import functools
 import random
 import shutil
 import statistics
@@ -41,6 +42,7 @@ from rlver.rl.checkpoint import (
 )
 from rlver.rl.config import TrainConfig
 from rlver.rl.config_io import dump_config
+from rlver.rl.forward import autocast
 from rlver.rl.grpo import GRPO
 from rlver.rl.lora import apply_lora, apply_lora_to_critic
 from rlver.rl.metrics import MetricsLogger, truncate_jsonl_after
@@ -57,6 +59,38 @@ from rlver.utils.io import JsonlAppender, atomic_write_text
 from rlver.utils.seeding import derive_seed, derive_seed31
 
 __all__ = ["TrainerCallback", "Trainer"]
+
+
+MISMATCH_DIALOGUES = 4
+"""Dialogues re-scored per step for ``rollout/logprob_mismatch`` when the update takes its old log-probs
+from the sampler (``grpo.old_logp: rollout``): a precision or trace mismatch is systematic, so a few
+dialogues show it, at a small share of the scoring pass that option saves."""
+
+
+def _mean_abs_diff(a: torch.Tensor, b: torch.Tensor, mask: torch.Tensor) -> float:
+    """Mean |a - b| over the positions where ``mask`` is 1: (B, T), (B, T), (B, T) -> a number."""
+    return float(((a - b).abs() * mask).sum() / mask.sum().clamp(min=1))
+
+
+@functools.cache
+def _autocast_policy_class() -> type:
+    """HFPolicy that samples under the update's autocast (``dtype`` None: none).
+
+    Autocast is per thread and HFPolicy generates in a worker thread, so the context is entered there,
+    around each generate batch. Built on first use: rlver.policy.hf imports transformers.
+    """
+    from rlver.policy.hf import HFPolicy
+
+    class AutocastHFPolicy(HFPolicy):
+        def __init__(self, *args: Any, dtype: torch.dtype | None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.autocast_dtype = dtype
+
+        def _generate_sync(self, *args: Any, **kwargs: Any) -> Any:
+            with autocast(self.model.device, self.autocast_dtype):
+                return super()._generate_sync(*args, **kwargs)
+
+    return AutocastHFPolicy
 
 
 class TrainerCallback:
@@ -122,6 +156,7 @@ class Trainer:
             if critic is not None
             else GRPO(policy_model, config, reference)
         )
+        self._check_old_logp()
 
     # ----------------------------------------------------------------------------- resume
     def resume(self, checkpoint: str | Path | None = None) -> int:
@@ -222,8 +257,9 @@ class Trainer:
         return jobs
 
     def rollout(self, step: int) -> list[Episode]:
-        """Run the step's dialogues with the current weights (eval mode, no gradients)."""
-        from rlver.policy.hf import GenerationSettings, HFPolicy
+        """Run the step's dialogues with the current weights (eval mode, no gradients), under the update's
+        autocast (``optim.precision``): the tokens are sampled from the numbers the update scores."""
+        from rlver.policy.hf import GenerationSettings
 
         settings = self.config.rollout
         generation = GenerationSettings(
@@ -233,7 +269,9 @@ class Trainer:
             seed=derive_seed31(self.config.seed, "policy", step),
             batch_size=settings.max_concurrent,
         )
-        policy = HFPolicy(self.model, self.tokenizer, generation, name=f"train:{self.config.policy}")
+        policy = _autocast_policy_class()(
+            self.model, self.tokenizer, generation, name=f"train:{self.config.policy}", dtype=self.algorithm.dtype
+        )
         rollout_config = RolloutConfig(
             preset=self.preset,
             think=settings.think,
@@ -271,6 +309,34 @@ class Trainer:
             self._run_async(self._loop.shutdown_asyncgens())
             self._loop.close()
         self._loop = None
+
+    @property
+    def samples_like_update(self) -> bool:
+        """True when :meth:`rollout` samples with the trained model under the update's autocast (the
+        native HFPolicy rollout). A subclass that samples elsewhere (vLLM, another precision) is False
+        unless it overrides this, and then cannot take its old log-probs from the rollout."""
+        return type(self).rollout is Trainer.rollout
+
+    def _check_old_logp(self) -> None:
+        config = self.config
+        if config.algo != "grpo" or config.grpo.old_logp != "rollout" or self.samples_like_update:
+            return
+        precision = self.algorithm.dtype or torch.float32
+        raise ConfigError(
+            f"grpo.old_logp: rollout takes the ratio's old log-probs from the sampler, but {type(self).__name__} "
+            f"samples with another engine or precision than the update ({precision}); use grpo.old_logp: recompute"
+        )
+
+    def _rescored_mismatch(self, batch: Any, step: int) -> float | None:
+        """``rollout/logprob_mismatch`` when the update uses the sampler's log-probs: the same difference,
+        measured on :data:`MISMATCH_DIALOGUES` dialogues re-scored with the update's forward pass."""
+        generator = torch.Generator().manual_seed(derive_seed(self.config.seed, "mismatch", step))
+        rows = torch.randperm(len(batch), generator=generator)[:MISMATCH_DIALOGUES].sort().values
+        sample = batch.select(rows)
+        if not sample.loss_mask.any():
+            return None
+        logp = self.algorithm.score_logp(self.algorithm.policy, sample)  # (k, T-1), no gradients
+        return _mean_abs_diff(logp, sample.sampled_logprobs, sample.loss_mask)
 
     def _check_dropped(self, step: int, episodes: list[Episode], failed: list[Episode]) -> None:
         """Stop the run (:class:`RunFailed`) before an update that would train on nothing, or on too
@@ -323,10 +389,10 @@ class Trainer:
             prepared = self.algorithm.prepare(batch)
             crash_point("update", step)  # test-only kill point: between scoring and the optimizer step
             mask = batch.loss_mask
-            if prepared.old_logp is not batch.sampled_logprobs:  # unmeasurable when they are the same numbers
-                mismatch = float(
-                    ((prepared.old_logp - batch.sampled_logprobs).abs() * mask).sum() / mask.sum().clamp(min=1)
-                )
+            if prepared.old_logp is not batch.sampled_logprobs:
+                mismatch = _mean_abs_diff(prepared.old_logp, batch.sampled_logprobs, mask)
+            else:  # old log-probs are the sampler's own: re-score a few dialogues to compare
+                mismatch = self._rescored_mismatch(batch, step)
             generator = torch.Generator().manual_seed(derive_seed(config.seed, "minibatches", step))
             losses = self.algorithm.update(prepared, generator)
         update_seconds = time.perf_counter() - update_start
