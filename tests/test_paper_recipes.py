@@ -64,8 +64,19 @@ def test_native_recipes_hold_the_papers_values(name):
 @pytest.mark.parametrize("name", NATIVE)
 def test_native_recipes_fit_one_80_gb_gpu(name, qwen7b):
     """``--dry-run`` on Qwen2.5-7B's config.json (no weights): the recipe fits the 80 GB GPU it names."""
-    result = runner.invoke(app, ["train", "--config", str(PAPER / f"{name}.yaml"), "--policy", f"hf:{qwen7b}",
-                                 "--dry-run", "--gpu-memory", "80"])
+    result = runner.invoke(
+        app,
+        [
+            "train",
+            "--config",
+            str(PAPER / f"{name}.yaml"),
+            "--policy",
+            f"hf:{qwen7b}",
+            "--dry-run",
+            "--gpu-memory",
+            "80",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "fits" in result.output and "NOT" not in result.output
     assert "7.62 B" in result.output  # Qwen2.5-7B's 7,615,616,512 parameters
@@ -75,8 +86,9 @@ def test_the_same_recipe_without_lora_is_refused_on_80_gb(qwen7b, tmp_path):
     recipe = (PAPER / "native-grpo.yaml").read_text().replace("  enabled: true", "  enabled: false")
     path = tmp_path / "full.yaml"
     path.write_text(recipe)
-    result = runner.invoke(app, ["train", "--config", str(path), "--policy", f"hf:{qwen7b}", "--dry-run",
-                                 "--gpu-memory", "80"])
+    result = runner.invoke(
+        app, ["train", "--config", str(path), "--policy", f"hf:{qwen7b}", "--dry-run", "--gpu-memory", "80"]
+    )
     assert result.exit_code == 2
     assert "does not fit 80 GiB" in result.stderr and "rlver export verl --recipe grpo" in result.stderr
 
@@ -101,7 +113,10 @@ def test_verl_recipes_write_the_dataset_and_the_papers_config(name, tmp_path):
 
     (loop,) = yaml.safe_load((out / "agent_loop.yaml").read_text())
     assert (loop["simulator"], loop["simulator_base_url"], loop["simulator_api_key_env"]) == (
-        "openai:deepseek-chat", "https://api.deepseek.com/v1", "DEEPSEEK_API_KEY")
+        "openai:deepseek-chat",
+        "https://api.deepseek.com/v1",
+        "DEEPSEEK_API_KEY",
+    )
     assert (loop["preset"], loop["max_turns"], loop["think"]) == ("rlver", 8, think)
 
     config = yaml.safe_load((out / f"{name}.yaml").read_text())
@@ -109,8 +124,11 @@ def test_verl_recipes_write_the_dataset_and_the_papers_config(name, tmp_path):
     actor = config["actor_rollout_ref"]["actor"]
     rollout = config["actor_rollout_ref"]["rollout"]
     assert config["algorithm"]["adv_estimator"] == ("gae" if algo == "ppo" else "grpo")
-    assert (config["algorithm"]["gamma"], config["algorithm"]["lam"], config["algorithm"]["use_kl_in_reward"]) == (
-        1.0, 1.0, False)
+    assert (
+        config["algorithm"]["gamma"],
+        config["algorithm"]["lam"],
+        config["algorithm"]["use_kl_in_reward"],
+    ) == (1.0, 1.0, False)
     assert (actor["optim"]["lr"], actor["entropy_coeff"], actor["use_kl_loss"]) == (1e-6, 0.001, False)
     assert (rollout["temperature"], rollout["n"]) == (1.0, 4 if algo == "grpo" else 1)
     assert config["data"]["train_batch_size"] == 32
@@ -125,16 +143,30 @@ def test_verl_recipe_flags_override_and_a_local_simulator_gets_no_deepseek_key(t
     import yaml
 
     out = tmp_path / "local"
-    result = export("--recipe", "grpo", "--out", str(out), "--simulator", "openai:qwen-sim",
-                    "--simulator-base-url", "http://sim:8000/v1", "--model", "/models/Qwen2.5-7B-Instruct",
-                    "--gpus-per-node", "4")
+    result = export(
+        "--recipe",
+        "grpo",
+        "--out",
+        str(out),
+        "--simulator",
+        "openai:qwen-sim",
+        "--simulator-base-url",
+        "http://sim:8000/v1",
+        "--model",
+        "/models/Qwen2.5-7B-Instruct",
+        "--gpus-per-node",
+        "4",
+    )
     assert result.exit_code == 0, result.output
     (loop,) = yaml.safe_load((out / "agent_loop.yaml").read_text())
     assert (loop["simulator"], loop["simulator_base_url"]) == ("openai:qwen-sim", "http://sim:8000/v1")
     assert "simulator_api_key_env" not in loop
     config = yaml.safe_load((out / "grpo.yaml").read_text())
     assert config["actor_rollout_ref"]["model"]["path"] == "/models/Qwen2.5-7B-Instruct"
-    assert config["trainer"]["n_gpus_per_node"] == 4 and config["actor_rollout_ref"]["actor"]["optim"]["lr"] == 1e-6
+    assert (
+        config["trainer"]["n_gpus_per_node"] == 4
+        and config["actor_rollout_ref"]["actor"]["optim"]["lr"] == 1e-6
+    )
 
 
 def test_verl_recipes_need_a_folder_each(tmp_path):
@@ -151,7 +183,9 @@ def test_verl_reference_recipes_in_the_repo_are_what_the_exporter_writes():
 
     for name, text in example_recipe_configs().items():
         path = PAPER / "verl" / name
-        assert path.read_text() == text, f"configs/paper/verl/{name} is stale: regenerate it with example_recipe_configs()"
+        assert path.read_text() == text, (
+            f"configs/paper/verl/{name} is stale: regenerate it with example_recipe_configs()"
+        )
 
 
 # ------------------------------------------------------------------------------------ the GPU check
@@ -162,10 +196,17 @@ def test_gpu_check_fails_fast_without_a_cuda_device(tmp_path):
 
     out = tmp_path / "gpu_check.json"
     env = {**os.environ, "CUDA_VISIBLE_DEVICES": ""}  # no device, even on a GPU machine
-    done = subprocess.run([sys.executable, str(REPO / "benchmarks" / "gpu_check.py"), "--out", str(out)],
-                          env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(REPO / "benchmarks" / "gpu_check.py"), "--out", str(out)],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2
-    assert done.stderr.strip().splitlines() == [line for line in done.stderr.strip().splitlines()
-                                                if line.startswith("error:")]
+    assert done.stderr.strip().splitlines() == [
+        line for line in done.stderr.strip().splitlines() if line.startswith("error:")
+    ]
     assert "needs a CUDA GPU" in done.stderr and "nothing was measured" in done.stderr
     assert not out.exists()

@@ -16,7 +16,9 @@ from tests.test_rl_support import TEST_PRESET, KeywordAgent, make_profiles, one_
 
 
 def config(tmp_path, precision: str, **overrides):
-    cfg = tiny_config("grpo", tmp_path, steps=1, optim=OptimSettings(actor_lr=1e-2, precision=precision), **overrides)
+    cfg = tiny_config(
+        "grpo", tmp_path, steps=1, optim=OptimSettings(actor_lr=1e-2, precision=precision), **overrides
+    )
     return replace(cfg, rollout=replace(cfg.rollout, max_new_tokens=16))
 
 
@@ -68,7 +70,9 @@ def test_bf16_sampling_matches_the_bf16_update_better_than_fp32_sampling(tmp_pat
 
 
 def test_old_logp_from_the_rollout_is_refused_when_the_sampler_differs(tmp_path):
-    with pytest.raises(ConfigError, match="grpo.old_logp: rollout takes the ratio's old log-probs from the sampler"):
+    with pytest.raises(
+        ConfigError, match="grpo.old_logp: rollout takes the ratio's old log-probs from the sampler"
+    ):
         make(config(tmp_path, "bf16", grpo=GRPOSettings(old_logp="rollout")), SamplesInFP32)
     make(config(tmp_path, "bf16", grpo=GRPOSettings(old_logp="recompute")), SamplesInFP32).close()
 

@@ -60,11 +60,19 @@ def format_plan(plan: MemoryPlan, check: FitCheck | None = None) -> str:
         row("reference policy (KL penalty)", plan.reference),
         row("total", plan.persistent),
         f"rollout     {plan.concurrency} live dialogues x {plan.tokens_per_dialogue} tokens",
-        row(f"KV cache ({plan.kv_cache_per_dialogue // plan.tokens_per_dialogue:,} B a token)", plan.kv_cache),
-        row("batch copy, attention, prefill, sampling", plan.concurrency * plan.rollout_per_dialogue - plan.kv_cache),
+        row(
+            f"KV cache ({plan.kv_cache_per_dialogue // plan.tokens_per_dialogue:,} B a token)", plan.kv_cache
+        ),
+        row(
+            "batch copy, attention, prefill, sampling",
+            plan.concurrency * plan.rollout_per_dialogue - plan.kv_cache,
+        ),
         row("peak", plan.rollout_peak(plan.concurrency)),
         f"update      micro-batch of {plan.micro_batch} dialogue(s) x {plan.tokens_per_dialogue} tokens",
-        row(f"activations ({plan.activations_per_token / 1024:,.0f} KiB a token)", tokens * plan.activations_per_token),
+        row(
+            f"activations ({plan.activations_per_token / 1024:,.0f} KiB a token)",
+            tokens * plan.activations_per_token,
+        ),
         row("backward workspace", tokens * plan.workspace_per_token),
         row("attention masks", plan.micro_batch * plan.mask_per_dialogue),
         row("log-prob chunk", plan.logprob_chunk),

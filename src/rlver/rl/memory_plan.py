@@ -108,10 +108,21 @@ def read_model_shape(folder: str | Path) -> ModelShape:
         raise ConfigError(f"{path}: not a readable JSON config ({exc})") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: expected a JSON object")
-    missing = [k for k in ("hidden_size", "intermediate_size", "num_hidden_layers", "num_attention_heads",
-                           "vocab_size") if not isinstance(raw.get(k), int) or raw[k] < 1]
+    missing = [
+        k
+        for k in (
+            "hidden_size",
+            "intermediate_size",
+            "num_hidden_layers",
+            "num_attention_heads",
+            "vocab_size",
+        )
+        if not isinstance(raw.get(k), int) or raw[k] < 1
+    ]
     if missing:
-        raise ConfigError(f"{path}: missing or invalid {', '.join(missing)} (a Qwen2/Llama-style decoder is expected)")
+        raise ConfigError(
+            f"{path}: missing or invalid {', '.join(missing)} (a Qwen2/Llama-style decoder is expected)"
+        )
     heads = raw["num_attention_heads"]
     kv_heads = raw.get("num_key_value_heads") or heads
     head_dim = raw.get("head_dim") or raw["hidden_size"] // heads
@@ -159,7 +170,9 @@ def parameter_count(shape: ModelShape) -> int:
     return embedding + shape.num_layers * decoder_layer_parameters(shape) + shape.hidden_size + head
 
 
-def lora_parameter_count(shape: ModelShape, r: int, targets: tuple[str, ...], *, with_head: bool = True) -> int:
+def lora_parameter_count(
+    shape: ModelShape, r: int, targets: tuple[str, ...], *, with_head: bool = True
+) -> int:
     """Adapter parameters: r * (in + out) per targeted projection per layer (+ the LM head if targeted)."""
     dims = projection_dims(shape)
     total = 0
@@ -254,8 +267,13 @@ def attention_mask_bytes(tokens: int, layers: int, compute_bytes: int, *, checkp
 
 
 def _trunk_activation_bytes(
-    shape: ModelShape, *, compute_bytes: int, weight_bytes: int, lora_targets: frozenset[str] | None,
-    lora_r: int, checkpointing: bool,
+    shape: ModelShape,
+    *,
+    compute_bytes: int,
+    weight_bytes: int,
+    lora_targets: frozenset[str] | None,
+    lora_r: int,
+    checkpointing: bool,
 ) -> tuple[int, int]:
     """(saved bytes per token of the whole decoder, backward workspace per token).
 
@@ -265,7 +283,11 @@ def _trunk_activation_bytes(
     activations plus their gradients. The final RMSNorm keeps 4h (+ w*h if its weight trains).
     """
     layer = layer_activation_bytes(
-        shape, compute_bytes=compute_bytes, weight_bytes=weight_bytes, lora_targets=lora_targets, lora_r=lora_r
+        shape,
+        compute_bytes=compute_bytes,
+        weight_bytes=weight_bytes,
+        lora_targets=lora_targets,
+        lora_r=lora_r,
     )
     h, w = shape.hidden_size, weight_bytes
     final_norm = 4 * h + (w * h if lora_targets is None else 0)
@@ -353,8 +375,14 @@ class MemoryPlan:
     @property
     def persistent(self) -> int:
         """What stays allocated across both phases."""
-        return (self.weights + self.autocast_copies + self.gradients + self.optimizer + self.critic
-                + self.reference)
+        return (
+            self.weights
+            + self.autocast_copies
+            + self.gradients
+            + self.optimizer
+            + self.critic
+            + self.reference
+        )
 
     @property
     def update_per_dialogue(self) -> int:
@@ -410,7 +438,11 @@ def plan_memory(config: TrainConfig, shape: ModelShape, *, device_type: str = "c
     copies = 2 * (trainable + critic_trainable) if c == 2 else 0  # autocast caches bf16 casts of fp32 leaves
 
     policy_act, workspace = _trunk_activation_bytes(
-        shape, compute_bytes=c, weight_bytes=w, lora_targets=targets, lora_r=lora.r,
+        shape,
+        compute_bytes=c,
+        weight_bytes=w,
+        lora_targets=targets,
+        lora_r=lora.r,
         checkpointing=config.optim.gradient_checkpointing,
     )
     h = shape.hidden_size
@@ -420,7 +452,11 @@ def plan_memory(config: TrainConfig, shape: ModelShape, *, device_type: str = "c
         activations += 4 * h  # the value head's fp32 input
         if config.ppo.critic == "separate":
             critic_act, _ = _trunk_activation_bytes(
-                shape, compute_bytes=c, weight_bytes=w, lora_targets=targets, lora_r=lora.r,
+                shape,
+                compute_bytes=c,
+                weight_bytes=w,
+                lora_targets=targets,
+                lora_r=lora.r,
                 checkpointing=config.optim.gradient_checkpointing,
             )
             activations += critic_act
@@ -456,7 +492,8 @@ def plan_memory(config: TrainConfig, shape: ModelShape, *, device_type: str = "c
         tokens_per_dialogue=tokens,
         activations_per_token=activations,
         workspace_per_token=workspace,
-        mask_per_dialogue=models * attention_mask_bytes(
+        mask_per_dialogue=models
+        * attention_mask_bytes(
             tokens, shape.num_layers, c, checkpointing=config.optim.gradient_checkpointing
         ),
         micro_batch=math.ceil(minibatch / config.optim.grad_accumulation),
@@ -521,15 +558,23 @@ def require_fit(plan: MemoryPlan, check: FitCheck, config: TrainConfig) -> None:
             f"dialogue(s) of {plan.tokens_per_dialogue} tokens per micro-batch"
         )
         if check.largest_micro_batch >= 1:
-            accumulation = math.ceil(plan.micro_batch * config.optim.grad_accumulation / check.largest_micro_batch)
-            ways.append(f"a smaller batch: optim.grad_accumulation: {accumulation} "
-                        f"(micro-batches of {check.largest_micro_batch} dialogues)")
+            accumulation = math.ceil(
+                plan.micro_batch * config.optim.grad_accumulation / check.largest_micro_batch
+            )
+            ways.append(
+                f"a smaller batch: optim.grad_accumulation: {accumulation} "
+                f"(micro-batches of {check.largest_micro_batch} dialogues)"
+            )
         else:
-            ways.append("a smaller batch: optim.minibatch_size / optim.grad_accumulation for 1 dialogue per "
-                        "micro-batch, and a shorter rollout.max_length")
+            ways.append(
+                "a smaller batch: optim.minibatch_size / optim.grad_accumulation for 1 dialogue per "
+                "micro-batch, and a shorter rollout.max_length"
+            )
     if check.concurrency > check.largest_concurrency:
-        problems.append(f"the rollout needs {plan.rollout_peak(plan.concurrency) / GIB:.1f} GiB with "
-                        f"{plan.concurrency} live dialogues")
+        problems.append(
+            f"the rollout needs {plan.rollout_peak(plan.concurrency) / GIB:.1f} GiB with "
+            f"{plan.concurrency} live dialogues"
+        )
         if check.largest_concurrency >= 1:
             ways.append(f"rollout.max_concurrent: {check.largest_concurrency}")
     if not config.lora.enabled:
@@ -541,4 +586,3 @@ def require_fit(plan: MemoryPlan, check: FitCheck, config: TrainConfig) -> None:
     recipe = f"{config.algo}{'-think' if config.rollout.think else ''}"
     ways.append(f"or verl on several GPUs (rlver export verl --recipe {recipe})")
     raise ConfigError(f"does not fit {gib:g} GiB: {'; '.join(problems)}; ways out: {', '.join(ways)}")
-
