@@ -1,6 +1,6 @@
 """The offline appraisal: how much one reply moves the person's emotion. Pure functions, integers out.
 
-    change = round( gain(fit) * damping + reactions + penalties )
+    change = round( gain(fit) * damping + reactions + penalties [+ temperament + mood + responsiveness] )
 
 * ``fit`` = sum_s share_s * AFFINITY[need][s]: the reply's strategy mix against what the person
   secretly needs. Shares sum to <= 1, so a reply stuffed with every strategy averages the row
@@ -12,6 +12,8 @@
 * ``penalties`` are what everyone dislikes: repetition, platitudes, garble, walls of text, talking
   about oneself, saying the hidden need back, fake format markers. ``damping`` also shrinks the
   positive gain for the worst of them, so none of these can ever help.
+* the bracketed terms are zero in the hand-set weights; the weights fitted to DeepSeek-V3
+  (:mod:`.fitted`) use them, and round in steps of five (tricks' penalties in whole steps).
 """
 
 from __future__ import annotations
@@ -66,17 +68,10 @@ BEST_STRATEGY: dict[HiddenNeed, Strategy] = {
 """The one strategy that meets each need (affinity 1)."""
 _ORDER = {s: i for i, s in enumerate(Strategy)}
 UNVOICED_TERMS = frozenset({"mood", "temperament", "takes up what I said"})
-TRICK_TERMS = frozenset(
-    {
-        "repeats an earlier reply",
-        "hard to make sense of",
-        "strange format markers",
-        "parrots my hidden wish back",
-        "parrots my own words",
-    }
-)
-"""Penalties of replies that try to game the appraisal (never fitted, never rounded away)."""
 """Terms that shape the change but are not a reason the person would say out loud."""
+TRICK_TERMS = frozenset(("repeats an earlier reply", "hard to make sense of", "strange format markers",
+                         "parrots my hidden wish back", "parrots my own words"))  # fmt: skip
+"""Penalties of replies that try to game the appraisal (never fitted, never rounded away)."""
 
 REACTION_POINTS: dict[str, float] = {
     "probed too early": 4.0,
