@@ -51,8 +51,9 @@ class SimulatorSpec:
     ``python:MODULE:NAME`` (a zero-argument factory or class returning a custom UserSimulator)."""
     base_url: str | None = None
     """Endpoint root for ``openai:``, e.g. ``http://sim-host:8000/v1``."""
-    api_key_env: str = "OPENAI_API_KEY"
-    """Name of the environment variable holding the endpoint's API key."""
+    api_key_env: str | None = None
+    """Name of the environment variable holding the endpoint's API key; ``None``: ``OPENAI_API_KEY``
+    for OpenAI's own endpoint, no key for any other (the rule of :class:`rlver.llm.ClientConfig`)."""
     max_concurrency: int = 32
     """Simulator requests in flight at once *per process* (one client is shared by all dialogues)."""
     timeout: float = 120.0
