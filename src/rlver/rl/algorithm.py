@@ -28,7 +28,7 @@ from torch import Tensor, nn
 
 from rlver.rl.batch import RolloutBatch
 from rlver.rl.config import TrainConfig
-from rlver.rl.forward import autocast_dtype, policy_forward
+from rlver.rl.forward import ForwardOutput, autocast_dtype, enable_activation_checkpointing, policy_forward
 
 __all__ = ["UpdateBatch", "Algorithm", "pad_to", "chunks", "warmup_schedule"]
 
@@ -89,6 +89,8 @@ class Algorithm(ABC):
         self.reference = reference
         self.device = next(policy.parameters()).device
         self.dtype = autocast_dtype(config.optim.precision, self.device)
+        if config.optim.gradient_checkpointing:
+            enable_activation_checkpointing(policy)
         self.actor_params = [p for p in policy.parameters() if p.requires_grad]
         if not self.actor_params:
             raise ValueError("the policy has no trainable parameters")
@@ -125,21 +127,35 @@ class Algorithm(ABC):
         """Dialogues per forward pass: a mini-batch split into ``grad_accumulation`` parts."""
         return max(1, math.ceil(self.minibatch_size(n) / self.config.optim.grad_accumulation))
 
+    def policy_scores(
+        self, model: nn.Module, batch: RolloutBatch, *, with_hidden: bool = False, for_loss: bool = False
+    ) -> ForwardOutput:
+        """Log-probs (B, T-1) of ``model`` on ``batch``'s policy tokens (0 elsewhere).
+
+        ``for_loss`` adds the entropy when the loss weighs it or the config logs it (detached when its
+        weight is 0); scoring passes (old and reference log-probs) never compute it.
+        """
+        loss_cfg = self.config.loss
+        return policy_forward(
+            model,
+            batch.input_ids,
+            batch.attention_mask,
+            loss_mask=batch.loss_mask,
+            temperature=self.config.rollout.temperature,
+            with_entropy=for_loss and (loss_cfg.entropy_coef > 0 or loss_cfg.log_entropy),
+            entropy_grad=loss_cfg.entropy_coef > 0,
+            with_hidden=with_hidden,
+            dtype=self.dtype,
+            chunk_size=self.config.optim.logprob_chunk_size,
+        )
+
     @torch.no_grad()
     def score_logp(self, model: nn.Module, batch: RolloutBatch) -> Tensor:
-        """Log-probs (B, T-1) of ``model`` over ``batch``, computed in micro-batches."""
+        """Log-probs (B, T-1) of ``model`` on ``batch``'s policy tokens (0 elsewhere), in micro-batches."""
         width = batch.loss_mask.shape[1]
         logps = []
         for rows in chunks(torch.arange(len(batch)), self.micro_batch_size(len(batch))):
-            sub = batch.select(rows)
-            out = policy_forward(
-                model,
-                sub.input_ids,
-                sub.attention_mask,
-                temperature=self.config.rollout.temperature,
-                dtype=self.dtype,
-            )
-            logps.append(pad_to(out.logp, width))
+            logps.append(pad_to(self.policy_scores(model, batch.select(rows)).logp, width))
         return torch.cat(logps)
 
     @torch.no_grad()

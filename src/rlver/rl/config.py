@@ -13,6 +13,7 @@ from typing import Any, ClassVar, Literal
 
 from rlver.errors import ConfigError
 from rlver.rl.batch import Overlong
+from rlver.rl.forward import DEFAULT_CHUNK_SIZE
 from rlver.rl.losses import KLKind
 
 __all__ = [
@@ -128,6 +129,14 @@ class OptimSettings(_Checked):
     """Gradient clipping by global norm, separately for actor and critic; 0 = off."""
     precision: Precision = "auto"
     """``bf16`` autocast for forward passes (``auto`` = bf16 on a GPU that supports it, else fp32)."""
+    gradient_checkpointing: bool = False
+    """Recompute each decoder layer's activations in the backward pass instead of keeping them (Hugging
+    Face activation checkpointing, policy and separate critic): activation memory of about one layer
+    instead of all of them, for about a third more update compute."""
+    logprob_chunk_size: int = DEFAULT_CHUNK_SIZE
+    """Policy-token positions projected through the LM head at once when scoring log-probs and entropy:
+    the update holds two fp32 (chunk, vocabulary) tensors at most (2 x 512 x 152k = 0.6 GB), whatever
+    the batch. The projection is already a large matrix product at 512, so larger chunks gain little."""
 
     def __post_init__(self) -> None:
         self._require(self.actor_lr > 0, "actor_lr", "must be > 0")
@@ -141,6 +150,7 @@ class OptimSettings(_Checked):
         self._require(self.grad_accumulation >= 1, "grad_accumulation", "must be >= 1")
         self._require(self.max_grad_norm >= 0, "max_grad_norm", "must be >= 0")
         self._require(self.precision in ("auto", "fp32", "bf16"), "precision", "must be auto, fp32 or bf16")
+        self._require(self.logprob_chunk_size >= 1, "logprob_chunk_size", "must be >= 1")
 
 
 @dataclass(frozen=True)
@@ -156,6 +166,9 @@ class LossSettings(_Checked):
     """Weight of the KL penalty to the frozen initial policy (paper: 0; > 0 keeps a reference copy)."""
     kl_kind: KLKind = "k3"
     """KL estimator: ``k1`` (log-ratio) or ``k3`` (non-negative, GRPO's)."""
+    log_entropy: bool = True
+    """Log ``losses/entropy`` even when ``entropy_coef`` is 0 (a detached by-product of the log-prob
+    chunks: no memory, little compute). False skips the entropy entirely when its weight is 0."""
 
     def __post_init__(self) -> None:
         self._require(0 < self.clip_eps < 1, "clip_eps", "must be in (0, 1)")

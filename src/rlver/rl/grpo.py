@@ -22,7 +22,6 @@ from rlver.rl.advantages import group_advantages, masked_mean, turn_group_advant
 from rlver.rl.algorithm import Algorithm, UpdateBatch
 from rlver.rl.batch import RolloutBatch
 from rlver.rl.config import TrainConfig
-from rlver.rl.forward import policy_forward
 from rlver.rl.losses import clipped_surrogate, kl_penalty
 
 __all__ = ["GRPO"]
@@ -66,27 +65,21 @@ class GRPO(Algorithm):
     def loss(self, micro: UpdateBatch, denominator: float) -> tuple[Tensor, dict[str, Tensor]]:
         batch, mask = micro.batch, micro.batch.loss_mask
         loss_cfg = self.config.loss
-        out = policy_forward(
-            self.policy,
-            batch.input_ids,
-            batch.attention_mask,
-            temperature=self.config.rollout.temperature,
-            with_entropy=True,
-            entropy_grad=loss_cfg.entropy_coef > 0,
-            dtype=self.dtype,
-        )
+        out = self.policy_scores(self.policy, batch, for_loss=True)  # (B, T-1) on the policy's tokens
         surrogate = clipped_surrogate(
             out.logp, micro.old_logp, micro.advantages, mask, loss_cfg.clip_eps, denominator=denominator
         )
-        entropy = masked_mean(out.entropy, mask, denominator=denominator)
-        total = surrogate.loss - loss_cfg.entropy_coef * entropy
+        total = surrogate.loss
         scale = denominator / mask.sum().clamp(min=1)  # diagnostics as this micro-batch's own token means
         stats = {
             "losses/policy": surrogate.loss.detach() * scale,
-            "losses/entropy": entropy.detach() * scale,
             "losses/approx_kl": surrogate.approx_kl,
             "losses/clipfrac": surrogate.clipfrac,
         }
+        if out.entropy is not None:  # computed only when weighted or logged
+            entropy = masked_mean(out.entropy, mask, denominator=denominator)
+            total = total - loss_cfg.entropy_coef * entropy  # - c_H * H (eq. above)
+            stats["losses/entropy"] = entropy.detach() * scale
         if micro.ref_logp is not None:
             kl = masked_mean(
                 kl_penalty(out.logp, micro.ref_logp, loss_cfg.kl_kind), mask, denominator=denominator

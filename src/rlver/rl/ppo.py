@@ -20,7 +20,7 @@ from rlver.rl.advantages import gae, masked_mean, masked_whiten
 from rlver.rl.algorithm import Algorithm, UpdateBatch, chunks, pad_to, warmup_schedule
 from rlver.rl.batch import RolloutBatch
 from rlver.rl.config import TrainConfig
-from rlver.rl.forward import policy_forward
+from rlver.rl.forward import checkpointing_in_eval, enable_activation_checkpointing
 from rlver.rl.losses import clipped_surrogate, clipped_value_loss, kl_penalty
 from rlver.rl.value import Critic
 
@@ -37,6 +37,9 @@ class PPO(Algorithm):
     ) -> None:
         super().__init__(policy, config, reference)
         self.critic = critic
+        backbone = getattr(critic, "backbone", None)  # a separate critic's own decoder
+        if config.optim.gradient_checkpointing and isinstance(backbone, nn.Module):
+            enable_activation_checkpointing(backbone)
         self.critic_params = [p for p in critic.parameters() if p.requires_grad]
         optim = config.optim
         self.critic_optimizer = torch.optim.AdamW(
@@ -63,14 +66,7 @@ class PPO(Algorithm):
         logps, values = [], []
         for rows in chunks(torch.arange(len(batch)), self.micro_batch_size(len(batch))):
             sub = batch.select(rows)
-            out = policy_forward(
-                self.policy,
-                sub.input_ids,
-                sub.attention_mask,
-                temperature=self.config.rollout.temperature,
-                with_hidden=use_hidden,
-                dtype=self.dtype,
-            )
+            out = self.policy_scores(self.policy, sub, with_hidden=use_hidden)
             logps.append(pad_to(out.logp, width))
             values.append(
                 pad_to(self.critic.values(sub.input_ids, sub.attention_mask, out.hidden, self.dtype), width)
@@ -96,34 +92,30 @@ class PPO(Algorithm):
         batch, mask = micro.batch, micro.batch.loss_mask
         loss_cfg, settings = self.config.loss, self.config.ppo
         use_hidden = self.critic.needs_policy_hidden
-        out = policy_forward(
-            self.policy,
-            batch.input_ids,
-            batch.attention_mask,
-            temperature=self.config.rollout.temperature,
-            with_entropy=True,
-            entropy_grad=loss_cfg.entropy_coef > 0,
-            with_hidden=use_hidden,
-            dtype=self.dtype,
-        )
+        out = self.policy_scores(self.policy, batch, with_hidden=use_hidden, for_loss=True)
         surrogate = clipped_surrogate(
             out.logp, micro.old_logp, micro.advantages, mask, loss_cfg.clip_eps, denominator=denominator
         )
-        entropy = masked_mean(out.entropy, mask, denominator=denominator)
-        values = self.critic.values(batch.input_ids, batch.attention_mask, out.hidden, self.dtype)  # (B, T-1)
+        with checkpointing_in_eval(self.critic):  # a separate critic's decoder, when checkpointed
+            values = self.critic.values(  # (B, T-1)
+                batch.input_ids, batch.attention_mask, out.hidden, self.dtype
+            )
         value_loss = clipped_value_loss(
             values, micro.old_values, micro.returns, mask, settings.value_clip_eps, denominator=denominator
         )
-        total = surrogate.loss - loss_cfg.entropy_coef * entropy + settings.value_coef * value_loss.loss
+        total = surrogate.loss + settings.value_coef * value_loss.loss
         scale = denominator / mask.sum().clamp(min=1)  # diagnostics as this micro-batch's own token means
         stats = {
             "losses/policy": surrogate.loss.detach() * scale,
             "losses/value": value_loss.loss.detach() * scale,
-            "losses/entropy": entropy.detach() * scale,
             "losses/approx_kl": surrogate.approx_kl,
             "losses/clipfrac": surrogate.clipfrac,
             "losses/value_clipfrac": value_loss.clipfrac,
         }
+        if out.entropy is not None:  # computed only when weighted or logged
+            entropy = masked_mean(out.entropy, mask, denominator=denominator)
+            total = total - loss_cfg.entropy_coef * entropy  # - c_H * H (eq. in the module docstring)
+            stats["losses/entropy"] = entropy.detach() * scale
         if micro.ref_logp is not None:
             kl = masked_mean(
                 kl_penalty(out.logp, micro.ref_logp, loss_cfg.kl_kind), mask, denominator=denominator
