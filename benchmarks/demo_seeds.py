@@ -113,6 +113,8 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=None, help="override the demo's training steps")
     parser.add_argument("--runs-dir", type=Path, default=ROOT / "runs" / "demo-seeds")
     parser.add_argument("--note", default="", help="how the runs were made (kept with the variant's results)")
+    parser.add_argument("--label", default=None,
+                        help="store the results under this name instead of the variant's (keeps earlier results)")
     parser.add_argument("--reuse", action="store_true",
                         help="read RUNS_DIR/VARIANT-sSEED/summary.json where it exists instead of running again "
                              "(e.g. runs made in parallel, or by demo_resources.py --keep)")
@@ -128,7 +130,7 @@ def main() -> int:
             r = runs[-1]
             print(f"{variant} seed {seed}: base {r['base']['score']} -> trained {r['trained']['score']} "
                   f"({r['timings']['total_seconds']:.0f}s)", flush=True)
-        variants[variant] = {"seeds": args.seeds, "steps": args.steps, "note": args.note,
+        variants[args.label or variant] = {"seeds": args.seeds, "steps": args.steps, "note": args.note,
                              "summary": aggregate(runs), "runs": runs}
     rows = []
     for name, data in variants.items():
