@@ -84,8 +84,8 @@ def test_kv_cache_and_logprob_chunk_bytes():
     assert kv_cache_bytes(28, 4, 128, 2, 1) == 28 * 2 * 4 * 128 * 2 == 57_344
     assert kv_cache_bytes(28, 4, 128, 2, 1000) == 57_344_000
     assert logprob_chunk_bytes(512, 151_936, 4) == 512 * 151_936 * 4 * 2 == 622_329_856
-    # under bf16 autocast the head's bf16 logits and their bf16 gradient come on top
-    assert logprob_chunk_bytes(512, 151_936, 2) == 622_329_856 + 512 * 151_936 * 2 * 2
+    # under bf16 autocast the bf16 gradient the head's matmul takes comes on top
+    assert logprob_chunk_bytes(512, 151_936, 2) == 622_329_856 + 512 * 151_936 * 2
 
 
 @pytest.mark.parametrize(
@@ -202,11 +202,23 @@ def test_full_finetuning_in_fp32_on_cpu():
     # L layers + the final norm (4h + 4h) + the trunk output at the policy's positions (4h)
     assert plan.activations_per_token == 4 * layer + 8 * 256 + 4 * 256
     assert plan.workspace_per_token == layer
-    assert plan.mask_per_dialogue == 100 * 100 * (
-        4 * 4 + 1
-    )  # an fp32 (T, T) mask per layer + the boolean one
-    assert plan.update_per_dialogue == 100 * (plan.activations_per_token + layer) + 170_000
-    assert plan.update_peak(6) == plan.persistent + plan.logprob_chunk + 6 * plan.update_per_dialogue
+    assert plan.mask_per_dialogue == 100 * 100 * (4 * 4 + 1)  # an fp32 (T, T) mask per layer + the boolean
+    assert plan.activations_per_dialogue == 100 * plan.activations_per_token + 170_000
+    assert plan.workspace_per_dialogue == 100 * layer
+    # with accumulation every gradient exists during the later micro-batches' backward
+    assert plan.update_base == plan.persistent
+    chunk = 512 * 1000 * 8  # (512, V) fp32 logits + gradient
+    assert plan.logprob_chunk == chunk
+    assert plan.update_peak(6) == plan.persistent + 6 * plan.activations_per_dialogue + max(
+        chunk, 600 * layer
+    )
+    # without accumulation zero_grad(set_to_none) leaves only the head's (the tied embedding's) gradient
+    single = plan_memory(config(algo="grpo", **{"rollout.max_length": 100}), TINY, device_type="cpu")
+    assert single.update_base == single.persistent - 4 * p + 4 * 1000 * 256
+    assert single.update_peak(1) == max(
+        single.update_base + single.activations_per_dialogue + max(chunk, 100 * layer),
+        single.persistent + 4 * p,  # the optimizer step: every gradient + one fp32 temporary a parameter
+    )
 
 
 def test_gradient_checkpointing_keeps_one_input_per_layer():
@@ -258,7 +270,11 @@ def test_largest_micro_batch_is_the_last_that_fits():
     budget = 2 * GIB
     check = check_fit(plan, budget)
     usable = int(budget / 1.05)
-    expected = (usable - plan.persistent - plan.logprob_chunk) // plan.update_per_dialogue
+    room = usable - plan.update_base
+    expected = min(
+        (room - plan.logprob_chunk) // plan.activations_per_dialogue,
+        room // (plan.activations_per_dialogue + plan.workspace_per_dialogue),
+    )
     assert check.largest_micro_batch == expected
     assert plan.update_peak(expected) <= usable < plan.update_peak(expected + 1)
     assert check.largest_concurrency == (usable - plan.persistent) // plan.rollout_per_dialogue

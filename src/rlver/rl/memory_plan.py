@@ -197,10 +197,9 @@ def kv_cache_bytes(layers: int, kv_heads: int, head_dim: int, dtype_bytes: int, 
 
 def logprob_chunk_bytes(chunk: int, vocab: int, compute_bytes: int) -> int:
     """The LM-head chunk while it is scored with gradients: fp32 logits and their fp32 gradient
-    (rl/forward.py), plus, under bf16 autocast, the bf16 logits and the bf16 gradient of the head's
-    matmul."""
+    (rl/forward.py), plus, under bf16 autocast, the bf16 gradient the head's matmul takes."""
     fp32_pair = chunk * vocab * 4 * 2  # (chunk, V) fp32 logits + their gradient
-    low_precision = chunk * vocab * compute_bytes * 2 if compute_bytes < 4 else 0
+    low_precision = chunk * vocab * compute_bytes if compute_bytes < 4 else 0
     return fp32_pair + low_precision
 
 
@@ -345,6 +344,10 @@ class MemoryPlan:
     """AdamW's two fp32 moments per trainable policy parameter."""
     critic: int
     """Critic weights, gradients and AdamW moments."""
+    critic_gradients: int
+    """Of ``critic``: its fp32 gradients."""
+    head_gradient: int
+    """fp32 gradient of the LM head (the embedding, when tied) if it trains: the backward's first."""
     reference: int
     """Frozen reference policy for the KL penalty (only kl_coef > 0 without LoRA)."""
     concurrency: int
@@ -385,10 +388,22 @@ class MemoryPlan:
         )
 
     @property
-    def update_per_dialogue(self) -> int:
-        """Update bytes per dialogue of the micro-batch: activations, workspace, attention mask."""
-        per_token = self.activations_per_token + self.workspace_per_token
-        return self.tokens_per_dialogue * per_token + self.mask_per_dialogue
+    def activations_per_dialogue(self) -> int:
+        """Saved activations and attention masks of one dialogue of the micro-batch."""
+        return self.tokens_per_dialogue * self.activations_per_token + self.mask_per_dialogue
+
+    @property
+    def workspace_per_dialogue(self) -> int:
+        """Backward workspace of one dialogue of the micro-batch."""
+        return self.tokens_per_dialogue * self.workspace_per_token
+
+    @property
+    def update_base(self) -> int:
+        """What the backward starts from besides its micro-batch: the persistent state, with gradients
+        only where they exist then. ``zero_grad(set_to_none)`` frees them before each mini-batch, so the
+        first micro-batch's backward holds only the head's; with accumulation the later ones hold all."""
+        held = self.gradients + self.critic_gradients if self.grad_accumulation > 1 else self.head_gradient
+        return self.persistent - self.gradients - self.critic_gradients + held
 
     @property
     def kv_cache(self) -> int:
@@ -401,8 +416,11 @@ class MemoryPlan:
         return self.micro_batch * self.tokens_per_dialogue * self.activations_per_token
 
     def update_peak(self, micro_batch: int) -> int:
-        """Peak of the update with ``micro_batch`` dialogues per forward/backward."""
-        backward = self.persistent + self.logprob_chunk + micro_batch * self.update_per_dialogue
+        """Peak of the update with ``micro_batch`` dialogues per forward/backward: the backward (every
+        activation saved, plus the larger of the log-prob chunk, scored first, and one layer's
+        workspace) or the optimizer step (all gradients and the step's temporaries)."""
+        workspace = max(self.logprob_chunk, micro_batch * self.workspace_per_dialogue)
+        backward = self.update_base + micro_batch * self.activations_per_dialogue + workspace
         return max(backward, self.persistent + self.optimizer_step)
 
     def rollout_peak(self, concurrency: int) -> int:
@@ -485,6 +503,8 @@ def plan_memory(config: TrainConfig, shape: ModelShape, *, device_type: str = "c
         gradients=trainable * 4,
         optimizer=trainable * 8,  # AdamW exp_avg + exp_avg_sq, fp32
         critic=critic_frozen * w + critic_trainable * (4 + 4 + 8),  # weights + gradients + moments
+        critic_gradients=critic_trainable * 4,
+        head_gradient=4 * shape.vocab_size * shape.hidden_size if not lora.enabled else 0,
         reference=total * w if config.loss.kl_coef > 0 and not lora.enabled else 0,
         concurrency=min(config.rollout.max_concurrent, config.episodes_per_step),
         rollout_per_dialogue=rollout_per_dialogue,
@@ -530,9 +550,14 @@ class FitCheck:
 def check_fit(plan: MemoryPlan, budget_bytes: int) -> FitCheck:
     """The largest micro-batch and rollout concurrency that fit ``budget_bytes``."""
     usable = usable_bytes(budget_bytes, plan.device_type)
-    room = usable - plan.persistent - plan.logprob_chunk
-    largest_micro = room // plan.update_per_dialogue if room > 0 else 0
-    if plan.update_peak(max(largest_micro, 1)) > usable:  # the optimizer step alone does not fit
+    # update_peak(n) <= usable  <=>  both branches of the workspace's max fit:
+    #   base + n * activations + chunk <= usable   and   base + n * (activations + workspace) <= usable
+    room = usable - plan.update_base
+    per_dialogue = plan.activations_per_dialogue
+    largest_micro = min(
+        (room - plan.logprob_chunk) // per_dialogue, room // (per_dialogue + plan.workspace_per_dialogue)
+    )
+    if largest_micro < 1 or plan.persistent + plan.optimizer_step > usable:  # nothing, or the optimizer step
         largest_micro = 0
     room = usable - plan.persistent
     largest_concurrency = room // plan.rollout_per_dialogue if room > 0 else 0
