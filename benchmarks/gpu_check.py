@@ -161,6 +161,8 @@ def grpo_run(folder: Path, work: Path, *, lora: bool, steps: int, device: torch.
                     "step": step,
                     "sampled_tokens": sum(sum(e.trace.mask) for e in episodes if e.trace is not None),
                     "rollout_peak_gib": torch.cuda.max_memory_allocated(device) / GIB,
+                    # reserved - allocated: the caching allocator's fragmentation (the plan allows 5%)
+                    "rollout_reserved_gib": torch.cuda.max_memory_reserved(device) / GIB,
                 }
             )
             torch.cuda.reset_peak_memory_stats(device)
@@ -172,6 +174,7 @@ def grpo_run(folder: Path, work: Path, *, lora: bool, steps: int, device: torch.
             row.update(
                 {
                     "update_peak_gib": torch.cuda.max_memory_allocated(device) / GIB,
+                    "update_reserved_gib": torch.cuda.max_memory_reserved(device) / GIB,
                     "rollout_tokens_per_second": row["sampled_tokens"] / metrics["perf/rollout_seconds"],
                     "update_tokens_per_second": batch_tokens / metrics["perf/update_seconds"],
                     "logprob_mismatch": metrics["rollout/logprob_mismatch"],
