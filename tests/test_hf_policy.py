@@ -507,3 +507,24 @@ async def test_exact_mode_samples_every_request_alone(model, tokenizer):
         await HFPolicy(model, tokenizer, settings).generate(alone)
         assert alone[0].trace.ids == requests[index].trace.ids
         assert alone[0].trace.logprobs == requests[index].trace.logprobs
+
+
+async def test_a_dialogues_kv_cache_is_held_once_while_its_turn_is_generated(model, tokenizer):
+    """The stored prefix is taken into the batch, not copied: during generate the store no longer holds
+    it and the batch's row is its only copy; the longer prefix is stored back after the turn."""
+    policy = HFPolicy(model, tokenizer, GenerationSettings(max_new_tokens=4))
+    requests = requests_for(OPENINGS[:2])
+    next_turn(requests, await policy.generate(requests), "Go on.")
+    held_during: list[int] = []
+    original = model.generate
+
+    def watch(**kwargs):
+        held_during.append(len(policy.kv_cache))
+        return original(**kwargs)
+
+    model.generate = watch
+    try:
+        await policy.generate(requests)
+    finally:
+        model.generate = original
+    assert held_during == [0] and len(policy.kv_cache) == 2

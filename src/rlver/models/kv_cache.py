@@ -77,10 +77,21 @@ class PrefixCache:
             self._weights = version
 
     def lookup(self, key: str, trace_ids: Sequence[int]) -> CachedPrefix | None:
+        """``key``'s prefix if it still matches ``trace_ids``, left in place (for inspection)."""
         entry = self._entries.get(key)
         if entry is None or entry.length >= len(trace_ids) or entry.fingerprint != fingerprint(trace_ids):
             return None
-        self._entries.move_to_end(key)
+        return entry
+
+    def take(self, key: str, trace_ids: Sequence[int]) -> CachedPrefix | None:
+        """Remove and return ``key``'s prefix if it still matches ``trace_ids``.
+
+        Taken, not copied: the prefix is about to be moved into a generation batch, and the store gets
+        the dialogue's longer prefix back after the turn, so a dialogue's keys and values are held once.
+        """
+        entry = self._entries.pop(key, None)
+        if entry is None or entry.length >= len(trace_ids) or entry.fingerprint != fingerprint(trace_ids):
+            return None
         return entry
 
     def store(self, key: str, trace_ids: Sequence[int], keys: torch.Tensor, values: torch.Tensor) -> None:

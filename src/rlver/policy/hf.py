@@ -229,9 +229,9 @@ class HFPolicy:
             except PolicyError as exc:
                 results[index] = exc
                 continue
-            past = self.kv_cache.lookup(request.key, request.trace.ids) if reuse and request.trace is not None else None
+            past = self.kv_cache.take(request.key, request.trace.ids) if reuse and request.trace is not None else None
             seed = None if settings.seed is None else row_seed(settings.seed, request.key, policy_turn(request))
-            live.append((index, request, delta, _Row(prompt, budget, past, seed)))
+            live.append((index, request, delta, _Row(prompt, budget, _Slot(past), seed)))
         if not live:
             return results  # type: ignore[return-value]
         self._largest_call = max(self._largest_call, len(requests))
@@ -291,13 +291,13 @@ class HFPolicy:
             row_seeds = [row_seed(self.settings.seed, f"sample-{call}", row) for row in range(len(lists))]
         else:
             row_seeds = [int(seed) for seed in seeds]
-        return self._generate_sync(lists, list(budgets), [None] * len(lists), False, row_seeds)
+        return self._generate_sync(lists, list(budgets), [_Slot(None) for _ in lists], False, row_seeds)
 
     def _generate_sync(
         self,
         prompts: list[list[int]],
         budgets: list[int],
-        pasts: list[CachedPrefix | None],
+        pasts: list[_Slot],
         keep_prefix: bool,
         seeds: list[int | None],
     ) -> list[SampledReply]:
@@ -333,13 +333,13 @@ class HFPolicy:
         self,
         prompts: list[list[int]],
         budgets: list[int],
-        pasts: list[CachedPrefix | None],
+        slots: list[_Slot],
         keep_prefix: bool,
         generators: list[torch.Generator] | None,
     ) -> list[SampledReply]:
         device = self.model.device
         # Row layout: [pad | cached prefix | pad | new tokens]; the cache covers the first two parts.
-        cached = [p.length if p is not None else 0 for p in pasts]
+        cached = [s.prefix.length if s.prefix is not None else 0 for s in slots]
         news = [prompt[c:] for prompt, c in zip(prompts, cached)]
         past_width = max(cached)
         width = past_width + max(len(n) for n in news)
@@ -350,7 +350,9 @@ class HFPolicy:
             input_ids[row, width - len(new) :] = torch.tensor(new, dtype=torch.long)
             attention_mask[row, past_width - c : past_width] = 1
             attention_mask[row, width - len(new) :] = 1
-        extra = generate_cache_kwargs(batch_past(pasts, past_width) if past_width else None)
+        extra = generate_cache_kwargs(batch_past([s.prefix for s in slots], past_width) if past_width else None)
+        for slot in slots:  # moved into the batch's cache: the dialogue's own copy is released now
+            slot.prefix = None
         settings = self.settings
         sampler = TokenSampler(settings.temperature, settings.top_p, generators)
         config = GenerationConfig(
@@ -393,6 +395,14 @@ class HFPolicy:
         return results
 
 
+@dataclass
+class _Slot:
+    """One dialogue's cached prefix on its way into a generation batch. The batch copies it into its
+    left-padded cache and empties the slot, so the prefix is never held twice while the model runs."""
+
+    prefix: CachedPrefix | None
+
+
 @dataclass(frozen=True)
 class _Row:
     """One reply to sample, as the batching queue hands it to the model."""
@@ -401,7 +411,7 @@ class _Row:
     """Every id to feed (the trace plus the turn's delta)."""
     budget: int
     """Most tokens to sample."""
-    past: CachedPrefix | None
-    """This dialogue's cached keys and values, if any."""
+    past: _Slot
+    """This dialogue's cached keys and values, if any (emptied once copied into the batch)."""
     seed: int | None
     """Seed of this reply's noise stream (``None``: torch's global RNG)."""
