@@ -353,9 +353,9 @@ class MemoryPlan:
     concurrency: int
     """Dialogues live at once in the rollout (rollout.max_concurrent, at most a step's dialogues)."""
     rollout_per_dialogue: int
-    """Rollout bytes per live dialogue: its KV cache kept between turns, the batch's padded copy of it
-    during generate, attention over it with the GQA heads expanded (one layer at a time), prefill and
-    sampling buffers."""
+    """Rollout bytes per live dialogue: its KV cache and the generate batch's padded copy of it (both
+    alive while a batch is assembled), attention over it with the GQA heads expanded (one layer at a
+    time), prefill and sampling buffers."""
     kv_cache_per_dialogue: int
     """Of ``rollout_per_dialogue``: the KV cache of one dialogue of ``tokens_per_dialogue`` tokens."""
     tokens_per_dialogue: int
@@ -484,7 +484,9 @@ def plan_memory(config: TrainConfig, shape: ModelShape, *, device_type: str = "c
     minibatch = min(config.optim.minibatch_size or config.episodes_per_step, config.episodes_per_step)
     kv = kv_cache_bytes(shape.num_layers, shape.num_kv_heads, shape.head_dim, c, tokens)
     rollout_per_dialogue = (
-        2 * kv  # the kept cache + the batch's padded copy of it during generate
+        # the dialogue's cache and the batch's padded copy of it, together while a generate batch is
+        # assembled (models/kv_cache.batch_past) and while its first step re-allocates each layer's cache
+        2 * kv
         + 2 * tokens * shape.q_dim * c  # one layer's K and V with the GQA heads expanded
         + PREFILL_TOKENS * (3 * shape.intermediate_size + 4 * shape.q_dim) * c  # one layer's prefill
         + _SAMPLING_BUFFERS * shape.vocab_size * 4  # fp32 (1, V) buffers of the sampler
