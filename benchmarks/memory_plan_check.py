@@ -175,7 +175,7 @@ def synthetic_batch(vocab: int, n: int, length: int):
 def probe(case: Case, batch: int, length: int) -> dict:
     """In a fresh process: build, run one update, report the peak."""
     import torch
-    from transformers import Qwen2Config, Qwen2ForCausalLM
+    from rlver.models.tiny import random_qwen2
 
     from rlver.rl.grpo import GRPO
     from rlver.rl.lora import apply_lora, apply_lora_to_critic
@@ -184,19 +184,14 @@ def probe(case: Case, batch: int, length: int) -> dict:
 
     shape = model_shape(case)
     config = train_config(case, batch, length)
-    model_config = Qwen2Config(
-        vocab_size=shape.vocab_size,
+    model = random_qwen2(
+        shape.vocab_size,
         hidden_size=shape.hidden_size,
         intermediate_size=shape.intermediate_size,
-        num_hidden_layers=shape.num_layers,
-        num_attention_heads=shape.num_heads,
-        num_key_value_heads=shape.num_kv_heads,
-        max_position_embeddings=8192,
-        tie_word_embeddings=True,
-        pad_token_id=0,
+        num_layers=shape.num_layers,
+        num_heads=shape.num_heads,
+        num_kv_heads=shape.num_kv_heads,
     )
-    torch.manual_seed(0)
-    model = Qwen2ForCausalLM(model_config).eval()
     critic = build_critic(config.ppo.critic, model) if config.algo == "ppo" else None
     if case.lora:
         model = apply_lora(model, config.lora)

@@ -97,21 +97,16 @@ def full_logits_forward(
 
 
 def build_model(vocab: int):
-    from transformers import Qwen2Config, Qwen2ForCausalLM
+    from rlver.models.tiny import random_qwen2
 
-    config = Qwen2Config(
-        vocab_size=vocab,
+    return random_qwen2(
+        vocab,
         hidden_size=SHAPE.hidden_size,
         intermediate_size=SHAPE.intermediate_size,
-        num_hidden_layers=SHAPE.num_hidden_layers,
-        num_attention_heads=SHAPE.num_attention_heads,
-        num_key_value_heads=SHAPE.num_key_value_heads,
-        max_position_embeddings=8192,
-        tie_word_embeddings=True,
-        pad_token_id=0,
+        num_layers=SHAPE.num_hidden_layers,
+        num_heads=SHAPE.num_attention_heads,
+        num_kv_heads=SHAPE.num_key_value_heads,
     )
-    torch.manual_seed(0)
-    return Qwen2ForCausalLM(config).eval()
 
 
 def synthetic_batch(vocab: int, n: int, length: int) -> RolloutBatch:

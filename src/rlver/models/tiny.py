@@ -24,6 +24,7 @@ __all__ = [
     "ModelSize",
     "TinyModelShape",
     "build_tiny_model",
+    "random_qwen2",
     "tiny_test_setup",
     "train_tokenizer",
 ]
@@ -110,6 +111,36 @@ def train_tokenizer(texts: Iterable[str], vocab_size: int = 4096) -> PreTrainedT
     return tokenizer
 
 
+def random_qwen2(
+    vocab_size: int,
+    *,
+    hidden_size: int,
+    intermediate_size: int,
+    num_layers: int,
+    num_heads: int,
+    num_kv_heads: int,
+    seed: int = 0,
+    **token_ids: int | None,
+) -> Qwen2ForCausalLM:
+    """A randomly initialised Qwen2ForCausalLM of this shape (tied embeddings, float32, eval mode),
+    seeded without touching the caller's global RNG. ``token_ids``: bos/eos/pad ids for the config."""
+    config = Qwen2Config(
+        vocab_size=vocab_size,
+        hidden_size=hidden_size,
+        intermediate_size=intermediate_size,
+        num_hidden_layers=num_layers,
+        num_attention_heads=num_heads,
+        num_key_value_heads=num_kv_heads,
+        max_position_embeddings=8192,
+        tie_word_embeddings=True,
+        **{"pad_token_id": 0, **token_ids},
+    )
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        model = Qwen2ForCausalLM(config)
+    return model.eval()
+
+
 def build_tiny_model(tokenizer: PreTrainedTokenizerFast, size: ModelSize = "tiny", seed: int = 0) -> Qwen2ForCausalLM:
     """A randomly initialised Qwen2ForCausalLM sized for ``tokenizer`` (tied embeddings, float32).
 
@@ -121,22 +152,18 @@ def build_tiny_model(tokenizer: PreTrainedTokenizerFast, size: ModelSize = "tiny
         raise ConfigError(f"unknown tiny model size {size!r}; choose one of {', '.join(MODEL_SHAPES)}") from None
     eos_id = tokenizer.eos_token_id
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else eos_id
-    config = Qwen2Config(
-        vocab_size=len(tokenizer),
+    model = random_qwen2(
+        len(tokenizer),
         hidden_size=shape.hidden_size,
         intermediate_size=shape.intermediate_size,
-        num_hidden_layers=shape.num_hidden_layers,
-        num_attention_heads=shape.num_attention_heads,
-        num_key_value_heads=shape.num_key_value_heads,
-        max_position_embeddings=8192,
-        tie_word_embeddings=True,
+        num_layers=shape.num_hidden_layers,
+        num_heads=shape.num_attention_heads,
+        num_kv_heads=shape.num_key_value_heads,
+        seed=seed,
         bos_token_id=tokenizer.bos_token_id,
         eos_token_id=eos_id,
         pad_token_id=pad_id,
     )
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
-        model = Qwen2ForCausalLM(config)
     model.generation_config.eos_token_id = eos_id
     model.generation_config.pad_token_id = pad_id
     model.generation_config.bos_token_id = tokenizer.bos_token_id
