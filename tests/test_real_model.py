@@ -28,6 +28,7 @@ from typer.testing import CliRunner
 from rlver.cli.app import app
 from rlver.llm.types import Message
 from rlver.models.gguf import LOGIT_ATOL, ImportResult, import_gguf
+from rlver.models.loading import load_pretrained
 from rlver.policy.base import PolicyRequest, TokenTrace
 from rlver.policy.hf import GenerationSettings, HFPolicy
 
@@ -193,12 +194,13 @@ async def test_kv_cache_gives_the_tokens_of_the_uncached_path(policy):
 
 
 def train_config(tmp_path: Path, *, lora: bool) -> Path:
-    """configs/demo-grpo.yaml with short replies, LoRA on or off and no TensorBoard. Its checkpoint
-    interval is kept: the last step of a run is always saved, and a full fine-tuning checkpoint of this
-    model (weights and AdamW state) is 1.6 GB, so one per run is enough."""
-    config = yaml.safe_load((REPO / "configs" / "demo-grpo.yaml").read_text())
+    """The SmolLM2 recipe (configs/smollm2-grpo.yaml, or -lora.yaml) with short replies and no
+    TensorBoard. Its checkpoint interval is kept: the last step of a run is always saved, and a full
+    fine-tuning checkpoint of this model (weights and AdamW state) is 1.6 GB, so one per run is enough."""
+    name = "smollm2-grpo-lora.yaml" if lora else "smollm2-grpo.yaml"
+    config = yaml.safe_load((REPO / "configs" / name).read_text())
+    assert config["lora"]["enabled"] is lora
     config["rollout"]["max_new_tokens"] = 24
-    config["lora"]["enabled"] = lora
     config["logging"].update(tensorboard=False, progress=False)
     path = tmp_path / f"grpo-{'lora' if lora else 'full'}.yaml"
     path.write_text(yaml.safe_dump(config, sort_keys=False))
@@ -227,6 +229,11 @@ def test_grpo_trains_and_resumes_through_the_cli(imported, tmp_path, lora):
     if lora:  # LoRA's B matrices start at zero: any non-zero one was trained
         adapter = load_file(str(policy_dir / "adapter_model.safetensors"))
         assert any(v.abs().max() > 0 for k, v in adapter.items() if "lora_B" in k)
+        # hf:CHECKPOINT/policy loads the adapter merged into the imported base (what bench runs)
+        merged, _ = load_pretrained(policy_dir, device="cpu", dtype="float32")
+        with safe_open(str(imported.out / "model.safetensors"), "pt") as base:
+            name = "model.layers.0.self_attn.q_proj.weight"
+            assert not torch.equal(merged.state_dict()[name], base.get_tensor(name))
     else:
         with safe_open(str(policy_dir / "model.safetensors"), "pt") as trained, \
                 safe_open(str(imported.out / "model.safetensors"), "pt") as base:

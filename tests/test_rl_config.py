@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from pathlib import Path
 
 import pytest
@@ -48,6 +50,15 @@ def test_example_configs_load():
     for name in ("tiny-ppo.yaml", "tiny-grpo.yaml"):
         config = load_config(REPO / "configs" / name)
         assert config.algo == name.removeprefix("tiny-").split(".")[0]
+
+
+def test_smollm2_recipes_differ_only_in_what_lora_changes():
+    full = load_config(REPO / "configs" / "smollm2-grpo.yaml")
+    lora = load_config(REPO / "configs" / "smollm2-grpo-lora.yaml")
+    assert (full.algo, full.lora.enabled, lora.lora.enabled) == ("grpo", False, True)
+    assert full.rollout == lora.rollout and full.preset == lora.preset == "sage"  # the benchmark's world
+    assert lora.optim.actor_lr > full.optim.actor_lr  # adapters start at zero and need a larger step
+    assert replace(lora, lora=full.lora, optim=full.optim, out_dir=full.out_dir) == full
 
 
 def test_yaml_round_trip(tmp_path):

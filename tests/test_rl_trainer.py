@@ -18,8 +18,12 @@ from rlver.rl.trainer import Trainer, TrainerCallback
 from tests.test_rl_support import TEST_PRESET, KeywordAgent, make_profiles, one_torch_thread, tiny_config  # noqa: F401
 
 
-def make_trainer(config, simulator=None, callbacks=()):
+def make_trainer(config, simulator=None, callbacks=(), base_dir=None):
     model, tokenizer = tiny_test_setup(seed=0)
+    if base_dir is not None:  # as if loaded from a folder (what hf:DIR does): LoRA checkpoints name it
+        model.save_pretrained(base_dir)
+        tokenizer.save_pretrained(base_dir)
+        model.name_or_path = str(base_dir)
     return Trainer(
         config,
         model,
@@ -213,7 +217,7 @@ def test_lora_trains_adapters_only_and_resumes(tmp_path, algo):
     lora = LoRASettings(enabled=True, r=4, alpha=8, target_modules=("q_proj", "v_proj"))
     extra = {"ppo": PPOSettings(critic="separate")} if algo == "ppo" else {}
     config = tiny_config(algo, tmp_path / "run", steps=2, lora=lora, loss=LossSettings(kl_coef=0.05), **extra)
-    trainer = make_trainer(config)
+    trainer = make_trainer(config, base_dir=tmp_path / "base")
     base = {n: p.detach().clone() for n, p in trainer.model.named_parameters() if "lora_" not in n}
     adapters = {n: p.detach().clone() for n, p in trainer.model.named_parameters() if "lora_B" in n}
     rows = trainer.train()
@@ -225,6 +229,19 @@ def test_lora_trains_adapters_only_and_resumes(tmp_path, algo):
     assert all(not torch.equal(adapters[n], p) for n, p in trainer.model.named_parameters() if n in adapters)
     latest = trainer.checkpoints.latest()
     assert (latest / "policy" / "adapter_model.safetensors").is_file()
+
+    # The checkpoint's policy/ is a policy again (hf:DIR): the adapter merged into its base.
+    from rlver.models.loading import load_pretrained
+
+    merged, tokenizer = load_pretrained(latest / "policy", device="cpu", dtype="float32")
+    assert not any("lora_" in name for name, _ in merged.named_parameters())
+    probe = torch.tensor([tokenizer.encode("I had a rough day and nobody listened.")])
+    trainer.model.eval()
+    with torch.no_grad():
+        expected, got = trainer.model(input_ids=probe).logits, merged(input_ids=probe).logits
+    assert torch.allclose(got, expected, atol=1e-4), (got - expected).abs().max()
+    with torch.no_grad(), trainer.model.disable_adapter():
+        assert not torch.allclose(trainer.model(input_ids=probe).logits, got, atol=1e-4)  # the adapter matters
 
     resumed = make_trainer(config)
     assert resumed.resume() == 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 from transformers import AutoTokenizer
@@ -144,6 +146,24 @@ def test_load_pretrained_refuses_hub_ids_and_pickles(tmp_path):
     with pytest.raises(ConfigError, match="dtype"):
         resolve_dtype("int3", torch.device("cpu"))
     assert resolve_dtype(None, torch.device("cpu")) == torch.float32
+
+
+def test_load_pretrained_refuses_adapters_it_cannot_place(tmp_path):
+    """A LoRA adapter folder loads only onto a local base, from safetensors."""
+    adapter = tmp_path / "adapter"
+    adapter.mkdir()
+    (adapter / "adapter_config.json").write_text('{"base_model_name_or_path": "HuggingFaceTB/SmolLM2-135M-Instruct"}')
+    with pytest.raises(ConfigError, match="not a local model directory"):
+        load_pretrained(adapter)
+    (adapter / "adapter_config.json").write_text('{"peft_type": "LORA"}')
+    with pytest.raises(ConfigError, match="base_model_name_or_path"):
+        load_pretrained(adapter)
+    model, tokenizer = tiny_test_setup(seed=1)
+    model.save_pretrained(tmp_path / "base")
+    (adapter / "adapter_config.json").write_text(json.dumps({"base_model_name_or_path": str(tmp_path / "base")}))
+    (adapter / "adapter_model.bin").write_bytes(b"pickle")
+    with pytest.raises(ConfigError, match="pickled adapters"):
+        load_pretrained(adapter)
 
 
 # -- sampling (rlver.models.sampling) --------------------------------------------------------------
