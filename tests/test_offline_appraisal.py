@@ -236,3 +236,39 @@ def test_public_api_is_importable_and_importing_it_is_cheap():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     )
     assert out.stdout.strip() == "False"  # the embedding model (and torch) load on first use only
+
+
+# -- the impression read-out (fitted to an LLM simulator; empty in the hand-set weights) ------------
+def test_impression_read_out_is_a_linear_function_of_the_embedding_and_length():
+    from dataclasses import replace
+
+    from rlver.simulator.offline.appraisal import DEFAULT_WEIGHTS, impression_points
+
+    weights = replace(DEFAULT_WEIGHTS, impression=(2.0, -1.0), impression_length=0.5, impression_bias=-1.0)
+    assert impression_points((0.6, 0.8), 0, weights) == pytest.approx(2 * 0.6 - 0.8 - 1.0)  # log1p(0) = 0
+    assert impression_points((0.6, 0.8), 9, weights) == pytest.approx(-0.6 + 0.5 * np.log(10), abs=1e-4)
+    assert impression_points((0.6, 0.8), 9, DEFAULT_WEIGHTS) == 0.0  # no read-out, no points
+    with pytest.raises(ValueError, match="2 dims"):
+        impression_points((0.6, 0.8, 0.0), 9, weights)
+
+
+def test_rules_scale_shrinks_the_named_terms_but_neither_the_impression_nor_a_trick():
+    from dataclasses import replace
+
+    from rlver.simulator.offline.appraisal import DEFAULT_WEIGHTS, PENALTY_POINTS
+
+    half = replace(DEFAULT_WEIGHTS, rules_scale=0.5, impression=(1.0,))
+    platitude = ReplyFeatures(mix={S.PLATITUDE: 1.0}, impression=2.0)
+    rules = AFFINITY[HiddenNeed.VENTING][S.PLATITUDE] * 8.0 - PENALTY_POINTS["platitude"]  # loss 8, passive x1
+    got = appraise_change(platitude, HiddenNeed.VENTING, PAS, weights=half)
+    assert got.change == round_half_away(0.5 * rules + 2.0)
+    assert [t.name for t in got.terms][-1] == "overall impression"
+    # Garble: the trick penalty counts in full, a positive impression is damped like a gain.
+    garbled = ReplyFeatures(mix={}, garble=0.5, impression=4.0)
+    got = appraise_change(garbled, HiddenNeed.VENTING, PAS, weights=half)
+    points = {t.name: t.points for t in got.terms}
+    assert points == {"hard to make sense of": -10.0 * 0.5, "overall impression": 4.0 * (1 - 0.5) ** 2}
+    assert got.change == -4
+    # Without a read-out or a scale the change is what it always was.
+    plain = ReplyFeatures(mix={S.PLATITUDE: 1.0})
+    assert appraise_change(plain, HiddenNeed.VENTING, PAS).change == round_half_away(rules)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from rlver.build.offline_fit import FIT_MODELS, HELD_OUT, FitTurn, fit
+from rlver.build.offline_fit import FIT_MODELS, HELD_OUT, FitTurn, fit, fit_impression
 from rlver.profiles.schema import CharacterType, HiddenNeed
 from rlver.simulator.offline import OfflineSentientAgent, fitted_weights
 from rlver.simulator.offline.appraisal import AFFINITY, DEFAULT_WEIGHTS, ReplyFeatures
@@ -59,6 +59,31 @@ def test_the_fit_is_seeded_learns_the_sign_and_refuses_held_out_models():
     assert all(m["sign_agreement"] == 1.0 for m in metrics.values())
     with pytest.raises(AssertionError, match="held-out"):
         fit(turns + [replace(_turns(HELD_OUT[0])[0])], seed=0)
+
+
+def test_the_impression_read_out_learns_what_the_named_terms_cannot_see():
+    """Every reply is the same strategy; only the embedding's first dimension tells +5 from -5."""
+    turns = []
+    for model in FIT_MODELS:
+        for i in range(40):
+            change = 5 if i % 2 == 0 else -5
+            vector = (1.0 if change > 0 else -1.0, 0.3, 0.1 * (i % 3))
+            features = ReplyFeatures(mix={Strategy.LISTENING: 1.0}, turn=1 + i % 5, words=30)
+            turns.append(
+                FitTurn(model, f"{model}-{i // 5}", HiddenNeed.VENTING, CharacterType.PASSIVE, features, change, 40,
+                        vector, 60)
+            )  # fmt: skip
+    rules, rule_metrics = fit(turns, seed=0)
+    weights, metrics = fit_impression(turns, rules)
+    assert (weights, metrics) == fit_impression(turns, rules)  # deterministic
+    assert weights.impression[0] > 0 and len(weights.impression) == 3
+    assert all(m["sign_agreement"] == 1.0 for m in metrics.values())
+    assert all(metrics[m]["spearman"] > rule_metrics[m]["spearman"] for m in FIT_MODELS)
+    assert weights_from_dict(weights_to_dict(weights)) == weights  # the file keeps the read-out
+    with pytest.raises(AssertionError, match="held-out"):
+        fit_impression(turns + [replace(turns[0], model=HELD_OUT[0])], rules)
+    with pytest.raises(ValueError, match="embedding"):
+        fit_impression([replace(t, vector=()) for t in turns], rules)
 
 
 @pytest.mark.parametrize("need", list(FOCUSED))

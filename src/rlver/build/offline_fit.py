@@ -10,6 +10,9 @@ Only the fit models' dialogues are read (``FIT_MODELS``); ``HELD_OUT`` models ar
    cross-validation over the three fit models.
 3. Mood, leniency and the repetition threshold are then tuned by replaying the fit dialogues with
    the offline person's own emotion (as the simulator runs), on mean Spearman + sign agreement.
+4. The impression read-out (:func:`fit_impression`): a ridge regression of the recorded change on the
+   whole reply's sentence embedding, added to the named terms of stages 2-3 at a fitted share; ridge
+   penalty and share by leave-one-model-out replay, the intercept by replay.
 
 Anti-hacking penalties (repetition, garble, fake format markers, saying the need back, parroting)
 are not fitted: they keep their hand-set points, so no fit can make a trick pay.
@@ -20,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import json
+import math
 import pickle
 import tempfile
 from collections.abc import Sequence
@@ -40,6 +44,7 @@ from rlver.simulator.offline.appraisal import (
     AppraisalWeights,
     ReplyFeatures,
     appraise_change,
+    impression_points,
     reaction_terms,
 )
 from rlver.simulator.offline.calibration import spearman
@@ -48,7 +53,16 @@ from rlver.simulator.offline.sage import RecordedDialogue, read_dialogues
 from rlver.simulator.offline.strategies import Strategy
 from rlver.simulator.presets import PRESETS
 
-__all__ = ["FIT_MODELS", "HELD_OUT", "FitTurn", "collect", "fit", "fit_and_write", "replay_metrics"]
+__all__ = [
+    "FIT_MODELS",
+    "HELD_OUT",
+    "FitTurn",
+    "collect",
+    "fit",
+    "fit_and_write",
+    "fit_impression",
+    "replay_metrics",
+]
 
 FIT_MODELS = ("gpt-4.1", "deepseek-v3-1227", "qwen2.5-72b")
 HELD_OUT = ("claude3.7", "llama3.3-70b")
@@ -64,6 +78,13 @@ _FREE = [s for s in _STRATEGIES if s not in _FIXED]
 make stock phrases, talking about oneself or blame pay (whatever a noisy recognition saw)."""
 RIDGE = 10.0
 """Ridge penalty (chosen by leave-one-model-out cross-validation over the fit models: 1 vs 10)."""
+IMPRESSION_RIDGES = (1.0, 3.0, 10.0, 30.0)
+"""Candidate ridge penalties of the impression read-out (chosen by leave-one-model-out replay)."""
+RULES_SCALES = (0.2, 0.4, 0.7, 1.0)
+"""Candidate shares of the named terms next to the impression (chosen with the ridge penalty)."""
+IMPRESSION_SHIFTS = (-4.0, -3.0, -2.0, -1.0, 0.0, 1.0, 2.0, 3.0, 4.0)
+"""Candidate shifts of the read-out's intercept (the ridge predicts the change alone, the named terms add
+their own mean), chosen by replay on the fit models."""
 
 
 @dataclass(frozen=True)
@@ -84,6 +105,10 @@ class FitTurn:
     """DeepSeek-V3's recorded change."""
     emotion: int
     """DeepSeek-V3's recorded emotion before the reply (used only to start the regression)."""
+    vector: tuple[float, ...] = ()
+    """The whole reply's embedding (what the impression read-out weighs; empty when not collected)."""
+    characters: int = 0
+    """Characters of the reply."""
 
 
 def _profiles(path: Path) -> dict[str, Profile]:
@@ -110,10 +135,19 @@ async def _collect(dialogues: Sequence[RecordedDialogue], profiles: dict[str, Pr
             if following is None or "change" not in following:
                 continue
             features = await agent.reply_features(state, message["content"])
+            vector = await agent.impression_vector(message["content"], profile.language)
             need, character = agent.need_of(profile), agent.character_of(profile)
             out.append(
                 FitTurn(
-                    dialogue.model, dialogue.id, need, character, features, int(following["change"]), emotion
+                    dialogue.model,
+                    dialogue.id,
+                    need,
+                    character,
+                    features,
+                    int(following["change"]),
+                    emotion,
+                    tuple(float(v) for v in vector),
+                    len(message["content"]),
                 )
             )
     return out
@@ -208,8 +242,9 @@ def replay_metrics(weights: AppraisalWeights, turns: Sequence[FitTurn]) -> dict[
     for t in turns:
         if t.dialogue != current:
             emotion, current = _SAGE.initial_emotion, t.dialogue
+        impression = impression_points(t.vector, t.characters, weights) if weights.impression else 0.0
         change = appraise_change(
-            replace(t.features, emotion=emotion), t.need, t.character, weights=weights
+            replace(t.features, emotion=emotion, impression=impression), t.need, t.character, weights=weights
         ).change
         emotion = _SAGE.apply(emotion, change)
         offline, recorded = by_model.setdefault(t.model, ([], []))
@@ -266,12 +301,58 @@ def fit(turns: Sequence[FitTurn], seed: int = 0) -> tuple[AppraisalWeights, dict
     return best, best_metrics
 
 
+def _impression_design(turns: Sequence[FitTurn]) -> np.ndarray:
+    """Embedding, log(1 + characters), 1 per reply: the impression read-out's inputs."""
+    return np.asarray([[*t.vector, math.log1p(t.characters), 1.0] for t in turns])  # (N, D + 2)
+
+
+def _with_impression(
+    weights: AppraisalWeights, coef: np.ndarray, scale: float, shift: float = 0.0
+) -> AppraisalWeights:
+    return replace(
+        weights,
+        impression=tuple(round(float(c), 5) for c in coef[:-2]),
+        impression_length=round(float(coef[-2]), 4),
+        impression_bias=round(float(coef[-1]) + shift, 4),
+        rules_scale=scale,
+    )
+
+
+def fit_impression(
+    turns: Sequence[FitTurn], weights: AppraisalWeights
+) -> tuple[AppraisalWeights, dict[str, dict[str, float]]]:
+    """Stage 4: a ridge read-out of the recorded change from the whole reply's embedding, added to the
+    named terms scaled by ``rules_scale``. Ridge penalty and scale by leave-one-model-out replay over
+    the fit models; then the read-out's intercept by replay on all of them."""
+    assert not {t.model for t in turns} - set(FIT_MODELS), "held-out models must not reach the fit"
+    if any(not t.vector for t in turns):
+        raise ValueError("every turn needs its reply embedding (collect() records it)")
+    x, y = _impression_design(turns), np.asarray([t.change for t in turns], dtype=float)
+    models = np.asarray([t.model for t in turns])
+    best, best_score = (IMPRESSION_RIDGES[0], RULES_SCALES[0]), -np.inf
+    for lam in IMPRESSION_RIDGES:
+        for scale in RULES_SCALES:
+            folds = {}
+            for held in FIT_MODELS:
+                train = models != held
+                candidate = _with_impression(weights, _ridge(x[train], y[train], lam), scale)
+                folds[held] = replay_metrics(candidate, [t for t in turns if t.model == held])[held]
+            if _objective(folds) > best_score:
+                best, best_score = (lam, scale), _objective(folds)
+    coef = _ridge(x, y, best[0])
+    shifts = [_with_impression(weights, coef, best[1], shift) for shift in IMPRESSION_SHIFTS]
+    scored = [(_objective(replay_metrics(w, turns)), -abs(s), w) for s, w in zip(IMPRESSION_SHIFTS, shifts)]
+    final = max(scored, key=lambda item: item[:2])[2]  # ties: the smallest shift
+    return final, replay_metrics(final, turns)
+
+
 def fit_and_write(
     dialogues_path: Path, profiles_path: Path, *, seed: int = 0, cache: Path | None = None
 ) -> Path:
     """Fit on ``FIT_MODELS`` and write ``rlver/simulator/offline/data/sage_fit.json``."""
     turns = collect(dialogues_path, profiles_path, cache)
-    weights, metrics = fit(turns, seed)
+    weights, _ = fit(turns, seed)
+    weights, metrics = fit_impression(turns, weights)
     out = Path(__file__).resolve().parents[1] / "simulator" / "offline" / "data" / FIT_FILE
     record = {
         "source": "Tencent/digitalhuman SAGE, DeepSeek-V3 simulator (data/sage/dialogues.jsonl.gz)",

@@ -15,6 +15,7 @@ Same profile + history + seed gives bit-identical appraisals and replies.
 from __future__ import annotations
 
 import weakref
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -28,6 +29,7 @@ from rlver.simulator.offline.appraisal import (
     ChangeBreakdown,
     ReplyFeatures,
     appraise_change,
+    impression_points,
 )
 from rlver.simulator.offline.embedder import Embedder, get_embedder
 from rlver.simulator.offline.explain import NEED_WISH, render_appraisal
@@ -56,7 +58,10 @@ from rlver.simulator.offline.zh_features import (
 )
 from rlver.simulator.presets import Preset
 
-__all__ = ["OfflineSentientAgent", "infer_need"]
+__all__ = ["IMPRESSION_CHARS", "OfflineSentientAgent", "infer_need"]
+
+IMPRESSION_CHARS = 2000
+"""Characters of a reply the impression read-out embeds (a longer reply is judged by its start)."""
 
 
 def infer_need(task: str, embedder: Embedder | None = None, language: str = "en") -> HiddenNeed:
@@ -201,6 +206,9 @@ class OfflineSentientAgent(SentientAgent):
         need, character = self.need_of(profile), self.character_of(profile)
         weights = self.weights_for(profile.language)
         features = await self.reply_features(state, reply, responsiveness=weights.responsiveness != 0)
+        if weights.impression:
+            vector = await self.impression_vector(reply, profile.language)
+            features = replace(features, impression=impression_points(vector, len(reply), weights))
         mix = features.mix
         reserved = preset.disclosure == "reserved"
         breakdown = appraise_change(features, need, character, reserved=reserved, weights=weights)
@@ -232,6 +240,11 @@ class OfflineSentientAgent(SentientAgent):
             breakdown,
             said=[m.content for m in state.history if m.role == "user"][-3:],
         )
+
+    async def impression_vector(self, reply: str, language: str) -> np.ndarray:
+        """The whole reply's embedding (its first ``IMPRESSION_CHARS`` characters), which the
+        impression read-out weighs (:func:`~rlver.simulator.offline.appraisal.impression_points`)."""
+        return (await self.embedder_for(language).embed_async([reply[:IMPRESSION_CHARS]]))[0]
 
     def _remember(self, state: DialogueState, breakdown: ChangeBreakdown) -> None:
         key = id(state)

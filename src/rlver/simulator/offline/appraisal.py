@@ -19,7 +19,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from rlver.profiles.schema import CharacterType, HiddenNeed
@@ -28,6 +28,7 @@ from rlver.simulator.offline.strategies import Strategy
 __all__ = [
     "AFFINITY",
     "BEST_STRATEGY",
+    "IMPRESSION",
     "TRICK_TERMS",
     "UNVOICED_TERMS",
     "AppraisalWeights",
@@ -39,6 +40,7 @@ __all__ = [
     "character_gain",
     "damping",
     "expected_change",
+    "impression_points",
     "need_fit",
     "penalty_terms",
     "reaction_terms",
@@ -67,7 +69,9 @@ BEST_STRATEGY: dict[HiddenNeed, Strategy] = {
 }
 """The one strategy that meets each need (affinity 1)."""
 _ORDER = {s: i for i, s in enumerate(Strategy)}
-UNVOICED_TERMS = frozenset({"mood", "temperament", "takes up what I said"})
+IMPRESSION = "overall impression"
+"""Name of the impression read-out's term (:func:`impression_points`)."""
+UNVOICED_TERMS = frozenset({"mood", "temperament", "takes up what I said", IMPRESSION})
 """Terms that shape the change but are not a reason the person would say out loud."""
 TRICK_TERMS = frozenset(("repeats an earlier reply", "hard to make sense of", "strange format markers",
                          "parrots my hidden wish back", "parrots my own words"))  # fmt: skip
@@ -149,6 +153,17 @@ class AppraisalWeights:
     """Similarity at which taking up (or ignoring) the last message adds nothing."""
     step: int = 1
     """Changes come in multiples of this (DeepSeek-V3 thinks in fives); a nonzero change is at least one step."""
+    impression: tuple[float, ...] = ()
+    """Points per unit of each dimension of the whole reply's sentence embedding: a linear read-out of
+    how the reply lands as a whole, fitted to an LLM simulator's changes (empty = none, the hand-set
+    weights). See :func:`impression_points`."""
+    impression_length: float = 0.0
+    """Points per unit of ``log(1 + characters)`` of the reply in the impression read-out."""
+    impression_bias: float = 0.0
+    """Intercept of the impression read-out."""
+    rules_scale: float = 1.0
+    """Share of the named terms (fit, reactions, penalties, mood) that counts next to the impression;
+    trick penalties always count in full."""
 
     @property
     def best_strategy(self) -> dict[HiddenNeed, Strategy]:
@@ -184,6 +199,8 @@ class ReplyFeatures:
     """Similarity of the reply to the person's last message (does it take up what they said?)."""
     emotion: float = 40.0
     """The person's emotion before this reply."""
+    impression: float = 0.0
+    """The impression read-out of the whole reply (:func:`impression_points`; 0 without one)."""
 
 
 @dataclass(frozen=True)
@@ -214,6 +231,16 @@ class ChangeBreakdown:
 def round_half_away(x: float) -> int:
     """Round to the nearest integer, halves away from zero (Python's round() is banker's)."""
     return int(math.copysign(math.floor(abs(x) + 0.5), x))
+
+
+def impression_points(vector: Sequence[float], characters: int, weights: AppraisalWeights) -> float:
+    """impression = w . e + w_len * log(1 + characters) + b, with e the whole reply's unit embedding."""
+    if not weights.impression:
+        return 0.0
+    if len(vector) != len(weights.impression):
+        raise ValueError(f"impression read-out of {len(weights.impression)} dims, embedding of {len(vector)}")
+    dot = math.fsum(w * x for w, x in zip(weights.impression, vector))
+    return round(dot + weights.impression_length * math.log1p(characters) + weights.impression_bias, 4)
 
 
 def need_fit(
@@ -360,9 +387,15 @@ def appraise_change(
     if heard:
         name = "takes up what I said" if heard > 0 else "ignores what I just said"
         terms.append(Term(name, round(heard, 4)))
-    total = gain * damp + sum(
-        t.points for t in terms
-    )  # change = gain * damping + reactions + penalties + mood
+    if features.impression:  # a positive impression is damped like a gain: tricks must not pay
+        points = features.impression * (damping(features, weights) if features.impression > 0 else 1.0)
+        terms.append(Term(IMPRESSION, round(points, 4)))
+    total = gain * damp + sum(t.points for t in terms)  # change = gain * damping + every term
+    if (
+        weights.rules_scale != 1.0
+    ):  # scale * (gain * damping + reactions + penalties + mood) + tricks + impression
+        kept = sum(t.points for t in terms if t.name in TRICK_TERMS or t.name == IMPRESSION)
+        total = weights.rules_scale * (total - kept) + kept
     terms = tuple(terms)
     change = round_half_away(round(total, 6))
     if weights.step > 1:

@@ -55,6 +55,10 @@ class WeightsModel(BaseModel):
     responsiveness: float = 0.0
     responsiveness_centre: float = 0.5
     step: int = Field(default=1, ge=1)
+    impression: list[float] = Field(default_factory=list)
+    impression_length: float = 0.0
+    impression_bias: float = 0.0
+    rules_scale: float = Field(default=1.0, gt=0)
 
 
 class FitFile(BaseModel):
@@ -96,6 +100,10 @@ def weights_to_dict(weights: AppraisalWeights) -> dict[str, Any]:
         responsiveness=weights.responsiveness,
         responsiveness_centre=weights.responsiveness_centre,
         step=weights.step,
+        impression=list(weights.impression),
+        impression_length=weights.impression_length,
+        impression_bias=weights.impression_bias,
+        rules_scale=weights.rules_scale,
     ).model_dump(mode="json")
 
 
@@ -126,6 +134,10 @@ def weights_from_dict(data: dict[str, Any]) -> AppraisalWeights:
         responsiveness=model.responsiveness,
         responsiveness_centre=model.responsiveness_centre,
         step=model.step,
+        impression=tuple(model.impression),
+        impression_length=model.impression_length,
+        impression_bias=model.impression_bias,
+        rules_scale=model.rules_scale,
     )
 
 
