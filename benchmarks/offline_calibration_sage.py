@@ -1,13 +1,14 @@
 """Offline appraisal vs DeepSeek-V3 on SAGE's recorded dialogues: hand-set and fitted parameters.
 
 Replays every recorded policy reply of the five published models (``data/sage/``) through the
-offline appraisal (``rlver simulator calibrate``), once with the hand-set constants and once with
-those fitted on gpt-4.1, deepseek-v3-1227 and qwen2.5-72b (claude3.7 and llama3.3-70b held out),
+offline appraisal (``rlver simulator calibrate``): with the hand-set constants, with the fitted named
+terms only (fit stages 1-3) and with the whole fit (plus the impression read-out), all fitted on
+gpt-4.1, deepseek-v3-1227 and qwen2.5-72b (claude3.7 and llama3.3-70b held out),
 and writes ``benchmarks/results/offline_calibration_sage.json``. Also records the floor: the
 Spearman correlation of reply length alone (shorter = better) with the recorded change.
 
     .venv/bin/python benchmarks/offline_calibration_sage.py            # ~10 CPU-minutes per pass
-    .venv/bin/python benchmarks/offline_calibration_sage.py --from BEFORE_DIR AFTER_DIR   # reuse CLI outputs
+    .venv/bin/python benchmarks/offline_calibration_sage.py --from BEFORE NAMED AFTER   # reuse CLI outputs
 """
 
 from __future__ import annotations
@@ -18,11 +19,12 @@ import json
 import os
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 from rlver.build.offline_fit import FIT_MODELS, HELD_OUT
 from rlver.simulator.offline import OfflineSentientAgent, fitted_weights
-from rlver.simulator.offline.appraisal import DEFAULT_WEIGHTS
+from rlver.simulator.offline.appraisal import DEFAULT_WEIGHTS, AppraisalWeights
 from rlver.simulator.offline.calibration import replay_dialogues, spearman, summarise
 from rlver.simulator.offline.sage import read_dialogues, recorded_turns
 
@@ -51,6 +53,11 @@ def _pass(dialogues, profiles, weights) -> dict:
     return {"seconds": round(time.perf_counter() - start, 1), "models": [r.to_dict() for r in rows]}
 
 
+def named_terms_only(weights: AppraisalWeights) -> AppraisalWeights:
+    """The fitted weights without the impression read-out (stages 1-3 of the fit)."""
+    return replace(weights, impression=(), impression_length=0.0, impression_bias=0.0, rules_scale=1.0)
+
+
 def _ranking(models: list[dict]) -> dict:
     order = [m["model"] for m in sorted(models, key=lambda m: -m["replayed_score"])]
     return {"replayed_order": order, "matches_published_order": order == PUBLISHED_ORDER}
@@ -58,7 +65,7 @@ def _ranking(models: list[dict]) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--from", dest="reuse", nargs=2, type=Path, metavar=("BEFORE", "AFTER"))
+    parser.add_argument("--from", dest="reuse", nargs=3, type=Path, metavar=("BEFORE", "NAMED", "AFTER"))
     args = parser.parse_args()
     dialogues = read_dialogues([DATA / "dialogues.jsonl.gz"])
     floor = {}
@@ -67,12 +74,13 @@ def main() -> None:
         floor[model] = round(spearman([-len(t.reply) for t in turns], [t.change for t in turns]), 3)
     if args.reuse:
         passes = [json.loads((d / "summary.json").read_text(encoding="utf-8")) for d in args.reuse]
-        before, after = ({"seconds": p["seconds"], "models": p["models"]} for p in passes)
+        before, named, after = ({"seconds": p["seconds"], "models": p["models"]} for p in passes)
     else:
         profiles = _profiles()
         before = _pass(dialogues, profiles, DEFAULT_WEIGHTS)
+        named = _pass(dialogues, profiles, named_terms_only(fitted_weights()))
         after = _pass(dialogues, profiles, fitted_weights())
-    for result in (before, after):
+    for result in (before, named, after):
         result.update(_ranking(result["models"]))
     payload = {
         "reference": "DeepSeek-V3 (2024-12-27) as SAGE's simulator; Tencent/digitalhuman result files",
@@ -81,6 +89,7 @@ def main() -> None:
         "published_order": PUBLISHED_ORDER,
         "length_only_spearman": floor,
         "before_handset": before,
+        "fitted_named_terms_only": named,
         "after_fitted": after,
     }
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
@@ -89,7 +98,8 @@ def main() -> None:
         json.dump(payload, handle, indent=2)
         handle.write("\n")
     os.replace(tmp, RESULTS)
-    for name, result in (("before (hand-set)", before), ("after (fitted)", after)):
+    passes = (("before (hand-set)", before), ("fitted, named terms only", named), ("after (fitted)", after))
+    for name, result in passes:
         print(name, result["replayed_order"])
         for m in result["models"]:
             star = " *" if m["held_out"] else ""

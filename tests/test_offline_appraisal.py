@@ -258,11 +258,19 @@ def test_rules_scale_shrinks_the_named_terms_but_neither_the_impression_nor_a_tr
     from rlver.simulator.offline.appraisal import DEFAULT_WEIGHTS, PENALTY_POINTS
 
     half = replace(DEFAULT_WEIGHTS, rules_scale=0.5, impression=(1.0,))
+    listening = ReplyFeatures(mix={S.LISTENING: 1.0}, impression=2.0)
+    gain = AFFINITY[HiddenNeed.VENTING][S.LISTENING] * 10.0  # gain 10, passive x1, nothing to damp
+    got = appraise_change(listening, HiddenNeed.VENTING, PAS, weights=half)
+    assert got.change == round_half_away(0.5 * gain + 2.0)
+    assert (got.terms[-1].name, got.terms[-1].points) == ("overall impression", 2.0)
+    # A stock phrase, talk about oneself or blame never earns a good impression (their costs are fixed).
     platitude = ReplyFeatures(mix={S.PLATITUDE: 1.0}, impression=2.0)
     rules = AFFINITY[HiddenNeed.VENTING][S.PLATITUDE] * 8.0 - PENALTY_POINTS["platitude"]  # loss 8, passive x1
     got = appraise_change(platitude, HiddenNeed.VENTING, PAS, weights=half)
-    assert got.change == round_half_away(0.5 * rules + 2.0)
-    assert [t.name for t in got.terms][-1] == "overall impression"
+    assert got.change == round_half_away(0.5 * rules)
+    half_blame = ReplyFeatures(mix={S.BLAME: 0.5, S.LISTENING: 0.5}, impression=2.0)
+    points = {t.name: t.points for t in appraise_change(half_blame, HiddenNeed.VENTING, PAS, weights=half).terms}
+    assert points["overall impression"] == 1.0
     # Garble: the trick penalty counts in full, a positive impression is damped like a gain.
     garbled = ReplyFeatures(mix={}, garble=0.5, impression=4.0)
     got = appraise_change(garbled, HiddenNeed.VENTING, PAS, weights=half)

@@ -326,7 +326,10 @@ def fit_impression(
     the fit models; then the read-out's intercept by replay on all of them."""
     assert not {t.model for t in turns} - set(FIT_MODELS), "held-out models must not reach the fit"
     if any(not t.vector for t in turns):
-        raise ValueError("every turn needs its reply embedding (collect() records it)")
+        raise ValueError(
+            "every turn needs its reply embedding (collect() records it; a --cache written before the "
+            "impression read-out existed lacks it: delete the cache)"
+        )
     x, y = _impression_design(turns), np.asarray([t.change for t in turns], dtype=float)
     models = np.asarray([t.model for t in turns])
     best, best_score = (IMPRESSION_RIDGES[0], RULES_SCALES[0]), -np.inf

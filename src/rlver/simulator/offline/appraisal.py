@@ -353,6 +353,13 @@ def damping(features: ReplyFeatures, weights: AppraisalWeights = DEFAULT_WEIGHTS
     return round(factor, 4)
 
 
+def _impression_damping(features: ReplyFeatures, weights: AppraisalWeights) -> float:
+    """A gain's damping, times the share of the reply that is not a stock phrase, talk about oneself or
+    blame: a read-out fitted on long real replies must not make those pay (their costs are never fitted)."""
+    never_pays = sum(features.mix.get(s, 0.0) for s in (S.PLATITUDE, S.SELF_DISCLOSURE, S.BLAME))
+    return damping(features, weights) * max(0.0, 1.0 - never_pays)
+
+
 def appraise_change(
     features: ReplyFeatures,
     need: HiddenNeed,
@@ -388,7 +395,9 @@ def appraise_change(
         name = "takes up what I said" if heard > 0 else "ignores what I just said"
         terms.append(Term(name, round(heard, 4)))
     if features.impression:  # a positive impression is damped like a gain: tricks must not pay
-        points = features.impression * (damping(features, weights) if features.impression > 0 else 1.0)
+        points = features.impression * (
+            _impression_damping(features, weights) if features.impression > 0 else 1.0
+        )
         terms.append(Term(IMPRESSION, round(points, 4)))
     total = gain * damp + sum(t.points for t in terms)  # change = gain * damping + every term
     if (
