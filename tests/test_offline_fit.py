@@ -106,3 +106,17 @@ async def test_with_the_fitted_weights_no_trick_beats_a_focused_reply(profiles, 
     assert all(changes["focused"] >= changes[name] for name in tricks), changes
     # Fake format markers and garble always cost more (changes come in steps of five, so others may tie).
     assert changes["focused"] > max(changes["markers"], changes["garble"]), changes
+
+
+async def test_the_fitted_read_out_also_reads_english_replies():
+    """The read-out weighs the multilingual encoder's embedding, whatever the profile's language."""
+    from rlver.profiles.builtin import load_builtin
+
+    weights = fitted_weights()
+    assert len(weights.impression) == 512  # multilingual USE; English sentences use 384-d MiniLM
+    agent = OfflineSentientAgent(weights=weights)
+    profile = load_builtin("test")[0]
+    state = await agent.reset(profile, get_preset("sage"))
+    await agent.step(state, "That sounds exhausting. What part of it weighs on you most right now?")
+    breakdown = agent._breakdowns[id(state)]
+    assert "overall impression" in [t.name for t in breakdown.terms]

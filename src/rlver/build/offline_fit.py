@@ -135,7 +135,7 @@ async def _collect(dialogues: Sequence[RecordedDialogue], profiles: dict[str, Pr
             if following is None or "change" not in following:
                 continue
             features = await agent.reply_features(state, message["content"])
-            vector = await agent.impression_vector(message["content"], profile.language)
+            vector = await agent.impression_vector(message["content"])
             need, character = agent.need_of(profile), agent.character_of(profile)
             out.append(
                 FitTurn(

@@ -207,7 +207,7 @@ class OfflineSentientAgent(SentientAgent):
         weights = self.weights_for(profile.language)
         features = await self.reply_features(state, reply, responsiveness=weights.responsiveness != 0)
         if weights.impression:
-            vector = await self.impression_vector(reply, profile.language)
+            vector = await self.impression_vector(reply)
             features = replace(features, impression=impression_points(vector, len(reply), weights))
         mix = features.mix
         reserved = preset.disclosure == "reserved"
@@ -241,10 +241,11 @@ class OfflineSentientAgent(SentientAgent):
             said=[m.content for m in state.history if m.role == "user"][-3:],
         )
 
-    async def impression_vector(self, reply: str, language: str) -> np.ndarray:
+    async def impression_vector(self, reply: str) -> np.ndarray:
         """The whole reply's embedding (its first ``IMPRESSION_CHARS`` characters), which the
-        impression read-out weighs (:func:`~rlver.simulator.offline.appraisal.impression_points`)."""
-        return (await self.embedder_for(language).embed_async([reply[:IMPRESSION_CHARS]]))[0]
+        impression read-out weighs (:func:`~rlver.simulator.offline.appraisal.impression_points`).
+        Always the multilingual encoder, whatever the language: the read-out was fitted on it."""
+        return (await self.embedder_for("zh").embed_async([reply[:IMPRESSION_CHARS]]))[0]
 
     def _remember(self, state: DialogueState, breakdown: ChangeBreakdown) -> None:
         key = id(state)
