@@ -26,6 +26,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -45,11 +46,14 @@ def rlver(*args: str) -> dict:
     command = [str(binary if binary.exists() else "rlver"), *args]
     print("$", " ".join(command), flush=True)
     start = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stderr=subprocess.PIPE, text=True)
-    _, status, usage = os.wait4(process.pid, 0)
-    stderr = process.stderr.read() if process.stderr else ""
-    if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"{' '.join(command)} failed:\n{stderr[-4000:]}")
+    with tempfile.TemporaryFile() as stderr:  # a file, not a pipe: a chatty child can never block on it
+        process = subprocess.Popen(command, cwd=ROOT, stderr=stderr)
+        _, status, usage = os.wait4(process.pid, 0)
+        process.returncode = os.waitstatus_to_exitcode(status)
+        if process.returncode != 0:
+            stderr.seek(0)
+            tail = stderr.read().decode("utf-8", "replace")[-4000:]
+            raise SystemExit(f"{' '.join(command)} failed:\n{tail}")
     return {
         "seconds": round(time.perf_counter() - start, 1),
         "peak_rss_gb": round(usage.ru_maxrss / 2**20, 2),
