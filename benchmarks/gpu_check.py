@@ -142,7 +142,8 @@ def grpo_run(folder: Path, work: Path, *, lora: bool, steps: int, device: torch.
     """A few GRPO steps in this process: per step, tokens/s and peak GPU memory of each phase."""
     from rlver.models.loading import load_pretrained
     from rlver.profiles.io import load_profiles
-    from rlver.rl.memory_plan import plan_memory, read_model_shape
+    from rlver.rl.memory_plan import plan_memory
+    from rlver.rl.model_bytes import read_model_shape
     from rlver.rl.trainer import Trainer, TrainerCallback
     from rlver.simulator.offline import OfflineSentientAgent
 

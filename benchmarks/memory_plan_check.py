@@ -105,7 +105,7 @@ def train_config(case: Case, batch: int, length: int):
 
 def model_shape(case: Case):
     from rlver.models.tiny import MODEL_SHAPES, TinyModelShape
-    from rlver.rl.memory_plan import ModelShape
+    from rlver.rl.model_bytes import ModelShape
 
     shape = MODEL_SHAPES[case.size] if case.size in MODEL_SHAPES else TinyModelShape(8, 16, 1, 2, 1)
     return ModelShape(

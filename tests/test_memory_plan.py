@@ -15,21 +15,16 @@ from rlver.cli.app import app
 from rlver.errors import ConfigError
 from rlver.rl.config import TrainConfig
 from rlver.rl.config_io import apply_overrides
-from rlver.rl.memory_plan import (
-    CUDA_CONTEXT_BYTES,
-    GIB,
+from rlver.rl.memory_plan import CUDA_CONTEXT_BYTES, GIB, check_fit, plan_memory, require_fit, usable_bytes
+from rlver.rl.model_bytes import (
     ModelShape,
-    check_fit,
     decoder_layer_parameters,
     kv_cache_bytes,
     layer_activation_bytes,
     logprob_chunk_bytes,
     lora_parameter_count,
     parameter_count,
-    plan_memory,
     read_model_shape,
-    require_fit,
-    usable_bytes,
 )
 
 QWEN25_7B = ModelShape(

@@ -12,15 +12,8 @@ from rlver.cli._common import console
 from rlver.cli._specs import hf_model_path
 from rlver.errors import ConfigError
 from rlver.rl.config import TrainConfig
-from rlver.rl.memory_plan import (
-    GIB,
-    FitCheck,
-    MemoryPlan,
-    check_fit,
-    plan_memory,
-    read_model_shape,
-    require_fit,
-)
+from rlver.rl.memory_plan import GIB, FitCheck, MemoryPlan, check_fit, plan_memory, require_fit
+from rlver.rl.model_bytes import read_model_shape
 
 __all__ = ["format_plan", "print_memory_plan"]
 
