@@ -8,6 +8,7 @@ into JSON and back, so other parameter sets can be kept as files too.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import json
 from importlib import resources
@@ -80,31 +81,8 @@ class FitFile(BaseModel):
 
 def weights_to_dict(weights: AppraisalWeights) -> dict[str, Any]:
     """A JSON-ready dict of every field of ``weights``."""
-    return WeightsModel(
-        gain=weights.gain,
-        loss=weights.loss,
-        positive_factor=dict(weights.positive_factor),
-        negative_factor=dict(weights.negative_factor),
-        repetition_start=weights.repetition_start,
-        repetition_full=weights.repetition_full,
-        long_reply_words=weights.long_reply_words,
-        echo_start=weights.echo_start,
-        copy_start=weights.copy_start,
-        affinity={n: dict(row) for n, row in weights.affinity.items()},
-        reactions=dict(weights.reactions),
-        penalties=dict(weights.penalties),
-        temperament={c: dict(row) for c, row in weights.temperament.items()},
-        mood=weights.mood,
-        mood_centre=weights.mood_centre,
-        bias=weights.bias,
-        responsiveness=weights.responsiveness,
-        responsiveness_centre=weights.responsiveness_centre,
-        step=weights.step,
-        impression=list(weights.impression),
-        impression_length=weights.impression_length,
-        impression_bias=weights.impression_bias,
-        rules_scale=weights.rules_scale,
-    ).model_dump(mode="json")
+    fields = {f.name: getattr(weights, f.name) for f in dataclasses.fields(weights)}
+    return WeightsModel.model_validate(fields).model_dump(mode="json")  # mappings and tuples become JSON
 
 
 def weights_from_dict(data: dict[str, Any]) -> AppraisalWeights:
@@ -114,30 +92,14 @@ def weights_from_dict(data: dict[str, Any]) -> AppraisalWeights:
     missing_cells = [(n, s) for n, row in model.affinity.items() for s in Strategy if s not in row]
     if missing or missing_cells:
         raise ValueError(f"affinity table incomplete: needs {sorted(missing)}, cells {missing_cells[:3]}")
+    fields = {name: getattr(model, name) for name in WeightsModel.model_fields}
     return AppraisalWeights(
-        gain=model.gain,
-        loss=model.loss,
-        positive_factor=model.positive_factor,
-        negative_factor=model.negative_factor,
-        repetition_start=model.repetition_start,
-        repetition_full=model.repetition_full,
-        long_reply_words=model.long_reply_words,
-        echo_start=model.echo_start,
-        copy_start=model.copy_start,
-        affinity=model.affinity,
-        reactions={**REACTION_POINTS, **model.reactions},
-        penalties={**PENALTY_POINTS, **model.penalties},
-        temperament=model.temperament,
-        mood=model.mood,
-        mood_centre=model.mood_centre,
-        bias=model.bias,
-        responsiveness=model.responsiveness,
-        responsiveness_centre=model.responsiveness_centre,
-        step=model.step,
-        impression=tuple(model.impression),
-        impression_length=model.impression_length,
-        impression_bias=model.impression_bias,
-        rules_scale=model.rules_scale,
+        **{
+            **fields,
+            "reactions": {**REACTION_POINTS, **model.reactions},  # a file may leave out a reaction: hand-set
+            "penalties": {**PENALTY_POINTS, **model.penalties},
+            "impression": tuple(model.impression),
+        }
     )
 
 
