@@ -74,8 +74,9 @@ def test_the_impression_read_out_learns_what_the_named_terms_cannot_see():
                         vector, 60)
             )  # fmt: skip
     rules, rule_metrics = fit(turns, seed=0)
-    weights, metrics = fit_impression(turns, rules)
-    assert (weights, metrics) == fit_impression(turns, rules)  # deterministic
+    weights, metrics, choices = fit_impression(turns, rules)
+    assert (weights, metrics, choices) == fit_impression(turns, rules)  # deterministic
+    assert set(choices["leave_one_model_out"]) == set(FIT_MODELS) and choices["rules_scale"] == weights.rules_scale
     assert weights.impression[0] > 0 and len(weights.impression) == 3
     assert all(m["sign_agreement"] == 1.0 for m in metrics.values())
     assert all(metrics[m]["spearman"] > rule_metrics[m]["spearman"] for m in FIT_MODELS)

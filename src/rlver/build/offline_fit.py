@@ -29,6 +29,7 @@ import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -320,10 +321,14 @@ def _with_impression(
 
 def fit_impression(
     turns: Sequence[FitTurn], weights: AppraisalWeights
-) -> tuple[AppraisalWeights, dict[str, dict[str, float]]]:
+) -> tuple[AppraisalWeights, dict[str, dict[str, float]], dict[str, Any]]:
     """Stage 4: a ridge read-out of the recorded change from the whole reply's embedding, added to the
     named terms scaled by ``rules_scale``. Ridge penalty and scale by leave-one-model-out replay over
-    the fit models; then the read-out's intercept by replay on all of them."""
+    the fit models; then the read-out's intercept by replay on all of them.
+
+    Returns the weights, their replay metrics on the fit models, and the choices made (ridge penalty,
+    scale, intercept shift, and each fit model's metrics when it was left out: the fit's own estimate
+    of how it does on a model it has not seen)."""
     assert not {t.model for t in turns} - set(FIT_MODELS), "held-out models must not reach the fit"
     if any(not t.vector for t in turns):
         raise ValueError(
@@ -332,7 +337,7 @@ def fit_impression(
         )
     x, y = _impression_design(turns), np.asarray([t.change for t in turns], dtype=float)
     models = np.asarray([t.model for t in turns])
-    best, best_score = (IMPRESSION_RIDGES[0], RULES_SCALES[0]), -np.inf
+    best, best_score, best_folds = (IMPRESSION_RIDGES[0], RULES_SCALES[0]), -np.inf, {}
     for lam in IMPRESSION_RIDGES:
         for scale in RULES_SCALES:
             folds = {}
@@ -341,12 +346,21 @@ def fit_impression(
                 candidate = _with_impression(weights, _ridge(x[train], y[train], lam), scale)
                 folds[held] = replay_metrics(candidate, [t for t in turns if t.model == held])[held]
             if _objective(folds) > best_score:
-                best, best_score = (lam, scale), _objective(folds)
+                best, best_score, best_folds = (lam, scale), _objective(folds), folds
     coef = _ridge(x, y, best[0])
-    shifts = [_with_impression(weights, coef, best[1], shift) for shift in IMPRESSION_SHIFTS]
-    scored = [(_objective(replay_metrics(w, turns)), -abs(s), w) for s, w in zip(IMPRESSION_SHIFTS, shifts)]
-    final = max(scored, key=lambda item: item[:2])[2]  # ties: the smallest shift
-    return final, replay_metrics(final, turns)
+    scored = [
+        (_objective(replay_metrics(w, turns)), -abs(shift), shift, w)
+        for shift in IMPRESSION_SHIFTS
+        for w in [_with_impression(weights, coef, best[1], shift)]
+    ]
+    *_, shift, final = max(scored, key=lambda item: item[:2])  # ties: the smallest shift
+    choices = {
+        "impression_ridge": best[0],
+        "rules_scale": best[1],
+        "impression_shift": shift,
+        "leave_one_model_out": best_folds,
+    }
+    return final, replay_metrics(final, turns), choices
 
 
 def fit_and_write(
@@ -355,7 +369,7 @@ def fit_and_write(
     """Fit on ``FIT_MODELS`` and write ``rlver/simulator/offline/data/sage_fit.json``."""
     turns = collect(dialogues_path, profiles_path, cache)
     weights, _ = fit(turns, seed)
-    weights, metrics = fit_impression(turns, weights)
+    weights, metrics, choices = fit_impression(turns, weights)
     out = Path(__file__).resolve().parents[1] / "simulator" / "offline" / "data" / FIT_FILE
     record = {
         "source": "Tencent/digitalhuman SAGE, DeepSeek-V3 simulator (data/sage/dialogues.jsonl.gz)",
@@ -364,6 +378,7 @@ def fit_and_write(
         "seed": seed,
         "weights": weights_to_dict(weights),
         "train_metrics": metrics,
+        "choices": choices,
     }
     out.write_text(json.dumps(record, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(metrics, indent=1))

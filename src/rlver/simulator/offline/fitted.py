@@ -77,6 +77,9 @@ class FitFile(BaseModel):
     weights: WeightsModel
     train_metrics: dict[str, Any] = Field(default_factory=dict)
     """Agreement on the fit models, turn by turn (held-out numbers live in the benchmark results)."""
+    choices: dict[str, Any] = Field(default_factory=dict)
+    """What the fit chose by cross-validation (ridge penalty, shares, shifts) and each fit model's
+    agreement when it was left out."""
 
 
 def weights_to_dict(weights: AppraisalWeights) -> dict[str, Any]:
